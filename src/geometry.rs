@@ -1,0 +1,354 @@
+//! Page geometry: the map from form millimetres to image pixels (affine or projective,
+//! fitted by least squares to matched points), and resampling an image through such a map.
+//! Used by registration (locate), zone cropping (read) and the drawing of test scans (render).
+
+use image::{ImageBuffer, Pixel};
+
+/// A projective map of the plane, `(x, y) -> ((a x + b y + c) / w, (d x + e y + f) / w)` with
+/// `w = g x + h y + 1`. An affine map is the special case `g = h = 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Homography {
+    pub m: [f64; 9],
+}
+
+/// How many degrees of freedom a fit may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// 6 parameters: rotation, scale, shear, translation (3 points or more).
+    Affine,
+    /// 8 parameters: also perspective (4 points or more).
+    Projective,
+}
+
+impl Homography {
+    pub const IDENTITY: Homography = Homography {
+        m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+    };
+
+    pub fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let m = &self.m;
+        let w = m[6] * x + m[7] * y + m[8];
+        (
+            (m[0] * x + m[1] * y + m[2]) / w,
+            (m[3] * x + m[4] * y + m[5]) / w,
+        )
+    }
+
+    /// Scale and rotation at a point: the image of a unit step along x from (x, y).
+    pub fn x_axis_at(&self, x: f64, y: f64) -> (f64, f64) {
+        let (x0, y0) = self.apply(x, y);
+        let (x1, y1) = self.apply(x + 1.0, y);
+        (x1 - x0, y1 - y0)
+    }
+
+    /// Similarity map: scale `s`, rotation `angle` (radians, clockwise on screen), then translation.
+    pub fn similarity(s: f64, angle: f64, tx: f64, ty: f64) -> Homography {
+        let (sin, cos) = angle.sin_cos();
+        Homography {
+            m: [s * cos, -s * sin, tx, s * sin, s * cos, ty, 0.0, 0.0, 1.0],
+        }
+    }
+
+    /// `self` after `first`: the map x -> self(first(x)).
+    pub fn compose(&self, first: &Homography) -> Homography {
+        let a = &self.m;
+        let b = &first.m;
+        let mut m = [0.0; 9];
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
+            }
+        }
+        let s = m[8];
+        Homography {
+            m: m.map(|v| v / s),
+        }
+    }
+
+    pub fn inverse(&self) -> Option<Homography> {
+        let m = &self.m;
+        let c = [
+            m[4] * m[8] - m[5] * m[7],
+            m[2] * m[7] - m[1] * m[8],
+            m[1] * m[5] - m[2] * m[4],
+            m[5] * m[6] - m[3] * m[8],
+            m[0] * m[8] - m[2] * m[6],
+            m[2] * m[3] - m[0] * m[5],
+            m[3] * m[7] - m[4] * m[6],
+            m[1] * m[6] - m[0] * m[7],
+            m[0] * m[4] - m[1] * m[3],
+        ];
+        let det = m[0] * c[0] + m[1] * c[3] + m[2] * c[6];
+        if det.abs() < 1e-12 || c[8].abs() < 1e-12 {
+            return None;
+        }
+        let s = c[8];
+        Some(Homography {
+            m: c.map(|v| v / s),
+        })
+    }
+
+    /// Least-squares fit of the map sending each `from` point to its `to` point. The points
+    /// are normalised first (Hartley) so that millimetres and thousands of pixels do not
+    /// make the normal equations ill-conditioned. Returns None for too few or degenerate
+    /// points.
+    pub fn fit(pairs: &[((f64, f64), (f64, f64))], model: Model) -> Option<Homography> {
+        let need = match model {
+            Model::Affine => 3,
+            Model::Projective => 4,
+        };
+        if pairs.len() < need {
+            return None;
+        }
+        let from: Vec<(f64, f64)> = pairs.iter().map(|p| p.0).collect();
+        let to: Vec<(f64, f64)> = pairs.iter().map(|p| p.1).collect();
+        let nf = normaliser(&from)?;
+        let nt = normaliser(&to)?;
+        let n = match model {
+            Model::Affine => 6,
+            Model::Projective => 8,
+        };
+        // Normal equations A^T A p = A^T b, two rows per pair.
+        let mut ata = vec![0.0; n * n];
+        let mut atb = vec![0.0; n];
+        for (&f, &t) in from.iter().zip(&to) {
+            let (x, y) = nf.apply(f.0, f.1);
+            let (u, v) = nt.apply(t.0, t.1);
+            let rows: [(Vec<f64>, f64); 2] = match model {
+                Model::Affine => [
+                    (vec![x, y, 1.0, 0.0, 0.0, 0.0], u),
+                    (vec![0.0, 0.0, 0.0, x, y, 1.0], v),
+                ],
+                Model::Projective => [
+                    (vec![x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y], u),
+                    (vec![0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y], v),
+                ],
+            };
+            for (row, rhs) in rows.iter() {
+                for i in 0..n {
+                    atb[i] += row[i] * rhs;
+                    for j in 0..n {
+                        ata[i * n + j] += row[i] * row[j];
+                    }
+                }
+            }
+        }
+        let p = solve(&mut ata, &mut atb, n)?;
+        let h = match model {
+            Model::Affine => Homography {
+                m: [p[0], p[1], p[2], p[3], p[4], p[5], 0.0, 0.0, 1.0],
+            },
+            Model::Projective => Homography {
+                m: [p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], 1.0],
+            },
+        };
+        // Undo the normalisations: H = Nt^-1 * Hn * Nf.
+        Some(nt.inverse()?.compose(&h.compose(&nf)))
+    }
+}
+
+/// Similarity that moves the centroid of `pts` to the origin and their mean distance to √2.
+fn normaliser(pts: &[(f64, f64)]) -> Option<Homography> {
+    let n = pts.len() as f64;
+    let cx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let cy = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let d = pts
+        .iter()
+        .map(|p| ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt())
+        .sum::<f64>()
+        / n;
+    if !(d.is_finite() && d > 1e-9) {
+        return None;
+    }
+    let s = std::f64::consts::SQRT_2 / d;
+    Some(Homography {
+        m: [s, 0.0, -s * cx, 0.0, s, -s * cy, 0.0, 0.0, 1.0],
+    })
+}
+
+/// Gaussian elimination with partial pivoting on an n×n system (row-major `a`).
+fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
+    for col in 0..n {
+        let piv =
+            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
+        if a[piv * n + col].abs() < 1e-12 {
+            return None;
+        }
+        if piv != col {
+            for k in 0..n {
+                a.swap(piv * n + k, col * n + k);
+            }
+            b.swap(piv, col);
+        }
+        for r in col + 1..n {
+            let f = a[r * n + col] / a[col * n + col];
+            for k in col..n {
+                a[r * n + k] -= f * a[col * n + k];
+            }
+            b[r] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        let s: f64 = (r + 1..n).map(|k| a[r * n + k] * x[k]).sum();
+        x[r] = (b[r] - s) / a[r * n + r];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Resamples `src` into a `w × h` image: output pixel centre (x + 0.5, y + 0.5) is taken from
+/// source position `at(x + 0.5, y + 0.5)` (pixel-centre coordinates, bilinear). Positions
+/// outside the source read as `fill` (white paper, for scans).
+pub fn resample<P, F>(
+    src: &ImageBuffer<P, Vec<u8>>,
+    w: u32,
+    h: u32,
+    fill: P,
+    at: F,
+) -> ImageBuffer<P, Vec<u8>>
+where
+    P: Pixel<Subpixel = u8>,
+    F: Fn(f64, f64) -> (f64, f64),
+{
+    let (sw, sh) = (src.width() as i64, src.height() as i64);
+    let nc = P::CHANNEL_COUNT as usize;
+    let raw = src.as_raw();
+    let fill = fill.channels().to_vec();
+    let mut out = ImageBuffer::<P, Vec<u8>>::new(w, h);
+    let stride = sw as usize * nc;
+    for (y, row) in out.as_mut().chunks_exact_mut(w as usize * nc).enumerate() {
+        for x in 0..w as usize {
+            let (sx, sy) = at(x as f64 + 0.5, y as f64 + 0.5);
+            let (fx, fy) = (sx - 0.5, sy - 0.5);
+            let dst = &mut row[x * nc..x * nc + nc];
+            if !(fx.is_finite() && fy.is_finite())
+                || fx < -1.0
+                || fy < -1.0
+                || fx > sw as f64
+                || fy > sh as f64
+            {
+                dst.copy_from_slice(&fill);
+                continue;
+            }
+            let x0 = fx.floor() as i64;
+            let y0 = fy.floor() as i64;
+            let ax = fx - x0 as f64;
+            let ay = fy - y0 as f64;
+            for c in 0..nc {
+                let px = |xx: i64, yy: i64| -> f64 {
+                    if xx < 0 || yy < 0 || xx >= sw || yy >= sh {
+                        fill[c] as f64
+                    } else {
+                        raw[yy as usize * stride + xx as usize * nc + c] as f64
+                    }
+                };
+                let top = px(x0, y0) * (1.0 - ax) + px(x0 + 1, y0) * ax;
+                let bot = px(x0, y0 + 1) * (1.0 - ax) + px(x0 + 1, y0 + 1) * ax;
+                dst[c] = (top * (1.0 - ay) + bot * ay).round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// Halves an image by averaging 2×2 blocks (cheap, and enough for a QR search).
+pub fn downscale2(src: &image::GrayImage) -> image::GrayImage {
+    let (w, h) = (src.width() / 2, src.height() / 2);
+    let mut out = image::GrayImage::new(w.max(1), h.max(1));
+    let sw = src.width() as usize;
+    let raw = src.as_raw();
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            let i = 2 * y * sw + 2 * x;
+            let s = raw[i] as u32 + raw[i + 1] as u32 + raw[i + sw] as u32 + raw[i + sw + 1] as u32;
+            out.as_mut()[y * w as usize + x] = ((s + 2) / 4) as u8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: (f64, f64), b: (f64, f64), tol: f64) -> bool {
+        (a.0 - b.0).abs() < tol && (a.1 - b.1).abs() < tol
+    }
+
+    #[test]
+    fn affine_fit_recovers_a_known_similarity() {
+        // A5 slip at 300 dpi, tilted 7°, shifted.
+        let truth = Homography::similarity(300.0 / 25.4, 7f64.to_radians(), 120.0, -35.0);
+        let mm = [(10.0, 10.0), (34.0, 10.0), (10.0, 34.0), (34.0, 34.0)];
+        let pairs: Vec<_> = mm.iter().map(|&p| (p, truth.apply(p.0, p.1))).collect();
+        let fit = Homography::fit(&pairs, Model::Affine).unwrap();
+        for p in [(0.0, 0.0), (148.0, 210.0), (74.0, 100.0)] {
+            assert!(close(fit.apply(p.0, p.1), truth.apply(p.0, p.1), 1e-6));
+        }
+    }
+
+    #[test]
+    fn projective_fit_recovers_perspective_from_seven_points() {
+        let truth = Homography {
+            m: [11.8, 0.3, 50.0, -0.2, 11.9, 80.0, 1e-5, -2e-5, 1.0],
+        };
+        let mm = [
+            (10.0, 10.0),
+            (34.0, 10.0),
+            (10.0, 34.0),
+            (34.0, 34.0),
+            (135.5, 12.5),
+            (12.5, 197.5),
+            (135.5, 197.5),
+        ];
+        let pairs: Vec<_> = mm.iter().map(|&p| (p, truth.apply(p.0, p.1))).collect();
+        let fit = Homography::fit(&pairs, Model::Projective).unwrap();
+        assert!(close(
+            fit.apply(80.0, 150.0),
+            truth.apply(80.0, 150.0),
+            1e-6
+        ));
+        let inv = fit.inverse().unwrap();
+        let p = truth.apply(100.0, 50.0);
+        assert!(close(inv.apply(p.0, p.1), (100.0, 50.0), 1e-6));
+    }
+
+    #[test]
+    fn least_squares_averages_noisy_corners() {
+        let truth = Homography::similarity(10.0, 0.0, 0.0, 0.0);
+        let mm = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (10.0, 10.0)];
+        let noise = [(0.5, 0.0), (-0.5, 0.0), (0.0, 0.5), (0.0, -0.5)];
+        let pairs: Vec<_> = mm
+            .iter()
+            .zip(noise)
+            .map(|(&p, n)| {
+                let q = truth.apply(p.0, p.1);
+                (p, (q.0 + n.0, q.1 + n.1))
+            })
+            .collect();
+        let fit = Homography::fit(&pairs, Model::Affine).unwrap();
+        assert!(close(fit.apply(5.0, 5.0), (50.0, 50.0), 0.3));
+    }
+
+    #[test]
+    fn degenerate_points_give_none() {
+        let pairs = vec![((1.0, 1.0), (1.0, 1.0)); 5];
+        assert!(Homography::fit(&pairs, Model::Affine).is_none());
+        assert!(Homography::fit(&pairs[..2], Model::Affine).is_none());
+    }
+
+    #[test]
+    fn resample_identity_keeps_pixels_and_fills_outside() {
+        let src = image::GrayImage::from_fn(4, 3, |x, y| image::Luma([(x * 10 + y * 50) as u8]));
+        let same = resample(&src, 4, 3, image::Luma([255]), |x, y| (x, y));
+        assert_eq!(same, src);
+        let shifted = resample(&src, 4, 3, image::Luma([255]), |x, y| (x + 10.0, y));
+        assert!(shifted.pixels().all(|p| p.0[0] == 255));
+    }
+
+    #[test]
+    fn downscale2_averages_blocks() {
+        let src = image::GrayImage::from_raw(2, 2, vec![0, 100, 200, 100]).unwrap();
+        assert_eq!(downscale2(&src).as_raw(), &vec![100]);
+    }
+}

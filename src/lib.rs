@@ -1,0 +1,11 @@
+//! urnscan: scanned consultation slips in, clean CSV out.
+//!
+//! The modules follow the pipeline (see README, "How it works"):
+//! `input` finds files and decodes pages, `locate` finds the QR code and registers the page,
+//! `campaign` says what a form looks like and what its QR payload means, `read` crops each
+//! zone, measures ink, OCRs text and scores ticks, `text` normalises what was read, `output`
+//! writes the CSV files and the summary, and `pipeline` drives pages through it in parallel.
+//! `render` draws forms from the layout (blank forms and realistic test scans).
+
+pub mod campaign;
+pub mod geometry;
