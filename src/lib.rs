@@ -8,4 +8,14 @@
 //! `render` draws forms from the layout (blank forms and realistic test scans).
 
 pub mod campaign;
+pub mod cli;
+pub mod config;
 pub mod geometry;
+pub mod input;
+pub mod locate;
+pub mod outcome;
+pub mod output;
+pub mod pipeline;
+pub mod read;
+pub mod slip;
+pub mod text;

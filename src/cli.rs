@@ -1,0 +1,83 @@
+//! The command line, as clap sees it. `config` turns it into checked settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every page was read (blank and duplicate pages are fine)
+  1  the run completed, but some pages were rejected (see pages.csv)
+  2  usage error, or the campaign layout is invalid
+  3  input/output failure (missing input, output folder not writable, disk full)
+  4  internal error: the page accounting does not balance (a bug: please report it)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "urnscan",
+    version,
+    about = "Turns scanned consultation slips into clean, trustworthy CSV",
+    long_about = "urnscan reads scans of the paper slips of a public consultation (QR code, \
+handwritten answer, tick boxes), identifies each slip from its QR code, reads the answer with \
+Tesseract and the ticks by ink, and writes contributions.csv and pages.csv.",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read scanned slips and write contributions.csv, pages.csv and the answer crops.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Process(ProcessArgs),
+    /// Check a campaign layout folder.
+    Layout {
+        #[command(subcommand)]
+        command: LayoutCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LayoutCommand {
+    /// Validate a layout folder (campaign.toml, questions.csv, urns.csv) and say what is wrong.
+    Check {
+        /// The layout folder, e.g. forms-layout/assises-2022.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    /// Scanned files or folders (folders are read recursively; hidden files are skipped).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if needed).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Label of this batch in contributions.csv (default: the input folder's name).
+    #[arg(long, value_name = "LABEL")]
+    pub batch: Option<String>,
+    /// Number of pages read in parallel (default: the number of CPU cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Campaign layout folder (default: the built-in assises-2022 campaign).
+    #[arg(long, value_name = "DIR")]
+    pub layout: Option<PathBuf>,
+    /// Folder holding Tesseract's <lang>.traineddata (default: $TESSDATA_PREFIX, else Debian's).
+    #[arg(long, value_name = "DIR")]
+    pub tessdata: Option<PathBuf>,
+    /// Tesseract language model.
+    #[arg(long, default_value = "fra", value_name = "LANG")]
+    pub lang: String,
+    /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
+    #[arg(long)]
+    pub excel: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the summary as JSON (for scripts) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,78 @@
+//! From the command line to checked settings: defaults filled in, the campaign loaded,
+//! nonsense refused before any page is read.
+
+use std::io::IsTerminal;
+
+use anyhow::{bail, Context};
+
+use crate::campaign::Campaign;
+use crate::cli::ProcessArgs;
+use crate::output::csvfile::Dialect;
+use crate::pipeline::ProcessConfig;
+use crate::read::ocr::OcrSettings;
+
+/// A usage or layout problem (exit code 2), as opposed to an I/O failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, UsageError> {
+    match layout {
+        Some(dir) => {
+            Campaign::load(dir).map_err(|e| UsageError(format!("invalid campaign layout: {e}")))
+        }
+        None => Campaign::builtin()
+            .map_err(|e| UsageError(format!("built-in campaign is invalid (a bug): {e}"))),
+    }
+}
+
+pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
+    let campaign = load_campaign(args.layout.as_deref())?;
+    let jobs = match args.jobs {
+        Some(0) => return Err(UsageError("--jobs must be at least 1".into()).into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    };
+    for input in &args.inputs {
+        if !input.exists() {
+            return Err(UsageError(format!("input '{}' does not exist", input.display())).into());
+        }
+    }
+    if args.out.exists() && !args.out.is_dir() {
+        bail!(UsageError(format!(
+            "--out '{}' exists and is not a folder",
+            args.out.display()
+        )));
+    }
+    let batch = match &args.batch {
+        Some(b) => b.clone(),
+        None => default_batch(&args.inputs[0]).context("cannot name the batch: give --batch")?,
+    };
+    Ok(ProcessConfig {
+        inputs: args.inputs.clone(),
+        out: args.out.clone(),
+        batch,
+        jobs,
+        campaign,
+        ocr: OcrSettings::resolve(args.tessdata.as_deref(), &args.lang),
+        dialect: if args.excel {
+            Dialect::Excel
+        } else {
+            Dialect::Plain
+        },
+        progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
+    })
+}
+
+/// The input folder's name (for a file, its folder's name).
+fn default_batch(input: &std::path::Path) -> Option<String> {
+    let abs = input.canonicalize().ok()?;
+    let dir = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent()?.to_path_buf()
+    };
+    dir.file_name().map(|n| n.to_string_lossy().into_owned())
+}

@@ -1,0 +1,160 @@
+//! Turning a file into page images. The format is recognised from the file's first bytes;
+//! the extension is never trusted. Decoding is bounded by limits so that an image declaring
+//! absurd dimensions is refused before anything is allocated.
+
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use image::{ImageFormat, ImageReader, Limits};
+
+use crate::outcome::Rejection;
+
+/// Largest side accepted: an A3 page at 600 dpi is 7016 × 9921 pixels.
+const MAX_SIDE: u32 = 16_000;
+/// Most memory one decode may allocate.
+const MAX_ALLOC: u64 = 1 << 30;
+
+/// What a file holds, as far as its first bytes tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Raster(ImageFormat),
+}
+
+/// A page waiting to be decoded by a worker.
+#[derive(Debug, Clone)]
+pub struct PageSource {
+    pub file_index: usize,
+    pub page: u32,
+    pub format: Sniffed,
+}
+
+fn describe_unknown(head: &[u8]) -> String {
+    if head.starts_with(b"%PDF") {
+        "a PDF file (PDF input is not supported yet: export the scans as TIFF, PNG or JPEG)".into()
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        "an HEIC/MP4-style file (a phone photo?)".into()
+    } else if let Ok(fmt) = image::guess_format(head) {
+        format!("a {fmt:?} image")
+    } else if head
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
+        "a text file".into()
+    } else {
+        "not an image".into()
+    }
+}
+
+/// Recognises a file's format from its first bytes.
+pub fn sniff(path: &Path) -> Result<Sniffed, Rejection> {
+    let mut head = [0u8; 32];
+    let mut file = std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
+        error: e.to_string(),
+    })?;
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(Rejection::UnreadableFile {
+                    error: e.to_string(),
+                })
+            }
+        }
+    }
+    let head = &head[..n];
+    if head.is_empty() {
+        return Err(Rejection::UnreadableFile {
+            error: "the file is empty (0 bytes)".into(),
+        });
+    }
+    match image::guess_format(head) {
+        Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Tiff)) => {
+            Ok(Sniffed::Raster(f))
+        }
+        _ => Err(Rejection::UnsupportedFile {
+            what: describe_unknown(head),
+        }),
+    }
+}
+
+/// Decodes one page to 8-bit grey (what every later stage works on: a third of an RGB page's
+/// memory, and luminance keeps blue ink dark).
+pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage, Rejection> {
+    let Sniffed::Raster(format) = source.format;
+    let file = std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
+        error: e.to_string(),
+    })?;
+    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| Rejection::UnreadableFile {
+        error: match e {
+            image::ImageError::Limits(_) => format!(
+                "image larger than {MAX_SIDE} × {MAX_SIDE} pixels or {} MiB",
+                MAX_ALLOC >> 20
+            ),
+            other => other.to_string(),
+        },
+    })?;
+    Ok(img.into_luma8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn sniffs_content_not_extension() {
+        let d = tempfile::tempdir().unwrap();
+        let mut png = Vec::new();
+        image::GrayImage::new(3, 3)
+            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let p = write(d.path(), "scan.jpg", &png);
+        assert_eq!(sniff(&p).unwrap(), Sniffed::Raster(ImageFormat::Png));
+        let t = write(d.path(), "notes.png", b"hello, these are notes\n");
+        assert_eq!(sniff(&t).unwrap_err().reason(), "unsupported_file");
+        let z = write(d.path(), "empty.jpg", b"");
+        assert_eq!(sniff(&z).unwrap_err().reason(), "unreadable_file");
+        let pdf = write(d.path(), "x.pdf", b"%PDF-1.7\n...");
+        assert!(sniff(&pdf).unwrap_err().to_string().contains("PDF"));
+    }
+
+    #[test]
+    fn truncated_and_oversized_images_are_unreadable_not_panics() {
+        let d = tempfile::tempdir().unwrap();
+        let mut png = Vec::new();
+        image::GrayImage::new(64, 64)
+            .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let p = write(d.path(), "cut.png", &png[..png.len() / 2]);
+        let src = PageSource {
+            file_index: 0,
+            page: 1,
+            format: sniff(&p).unwrap(),
+        };
+        assert_eq!(
+            decode_page(&p, &src).unwrap_err().reason(),
+            "unreadable_file"
+        );
+
+        // A PNG header declaring 60000 × 60000 pixels: refused by the limits, not allocated.
+        let mut huge = png.clone();
+        huge[16..20].copy_from_slice(&60000u32.to_be_bytes());
+        huge[20..24].copy_from_slice(&60000u32.to_be_bytes());
+        let h = write(d.path(), "huge.png", &huge);
+        let err = decode_page(&h, &src).unwrap_err();
+        assert_eq!(err.reason(), "unreadable_file");
+    }
+}

@@ -1,0 +1,8 @@
+//! Inputs: which files to read (folders expanded, sorted, hidden files skipped) and how to
+//! turn a file into page images (formats sniffed from the bytes, not the name).
+
+mod decode;
+mod discover;
+
+pub use decode::{decode_page, sniff, PageSource, Sniffed};
+pub use discover::{discover, InputFile};

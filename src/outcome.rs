@@ -1,0 +1,142 @@
+//! What happened to one page: the typed outcomes that become rows of pages.csv and
+//! contributions.csv. Rejections record what was tried, so that the agent's message and the
+//! CSV `detail` can say why a page was set aside and what to do about it.
+
+use std::fmt;
+
+/// Why a page (or a whole file) yields no slip. `reason()` is the pages.csv code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    /// No QR code could be decoded anywhere on the page.
+    NoQr {
+        tried: String,
+    },
+    /// A QR code that is not one of this campaign's (a flyer, another campaign's form).
+    ForeignQr {
+        payload: String,
+        why: String,
+    },
+    UnknownForm {
+        form: String,
+    },
+    UnknownUrn {
+        urn: String,
+    },
+    UnknownQuestion {
+        question: String,
+        form: String,
+    },
+    /// The file's bytes could not be decoded as the format they claim.
+    UnreadableFile {
+        error: String,
+    },
+    /// Not a format urnscan reads (a text file, a photo in HEIC, a PDF for now...).
+    UnsupportedFile {
+        what: String,
+    },
+}
+
+impl Rejection {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::NoQr { .. } => "no_qr",
+            Rejection::ForeignQr { .. } => "foreign_qr",
+            Rejection::UnknownForm { .. } => "unknown_form",
+            Rejection::UnknownUrn { .. } => "unknown_urn",
+            Rejection::UnknownQuestion { .. } => "unknown_question",
+            Rejection::UnreadableFile { .. } => "unreadable_file",
+            Rejection::UnsupportedFile { .. } => "unsupported_file",
+        }
+    }
+
+    /// What the agent can do about it, in plain words.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Rejection::NoQr { .. } => "check that the page is a slip and that its QR code is not folded, cut or smudged; rescan it",
+            Rejection::ForeignQr { .. } => "this is not a slip of the consultation: set it aside",
+            Rejection::UnknownForm { .. } | Rejection::UnknownQuestion { .. } => {
+                "the slip belongs to another campaign or layout: check --layout"
+            }
+            Rejection::UnknownUrn { .. } => "the urn is missing from urns.csv: add it to the campaign's registry, or set the slip aside",
+            Rejection::UnreadableFile { .. } => "the file is damaged or incomplete: rescan or copy it again",
+            Rejection::UnsupportedFile { .. } => "scan to PNG, JPEG or TIFF",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::NoQr { tried } => write!(f, "no QR code found ({tried})"),
+            Rejection::ForeignQr { payload, why } => {
+                let shown: String = payload.chars().take(80).collect();
+                let ell = if payload.chars().count() > 80 {
+                    "…"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "QR code is not a slip of this campaign: {why} ({shown:?}{ell})"
+                )
+            }
+            Rejection::UnknownForm { form } => write!(f, "unknown form '{form}'"),
+            Rejection::UnknownUrn { urn } => write!(f, "unknown urn '{urn}'"),
+            Rejection::UnknownQuestion { question, form } => {
+                write!(f, "unknown question '{question}' for form '{form}'")
+            }
+            Rejection::UnreadableFile { error } => write!(f, "cannot decode the file: {error}"),
+            Rejection::UnsupportedFile { what } => write!(f, "not a supported scan: {what}"),
+        }
+    }
+}
+
+/// One non-blank text zone of an identified slip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub zone: String,
+    pub question_id: String,
+    pub text: String,
+    /// Tesseract's mean word confidence, 0–100 (0 when it read nothing).
+    pub confidence: f32,
+    pub review_reasons: Vec<&'static str>,
+    pub crop_file: String,
+}
+
+/// The ticked choices of one checkbox group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticks {
+    pub group: String,
+    pub codes: Vec<String>,
+}
+
+/// A page identified as a slip of the campaign and read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slip {
+    pub payload: String,
+    pub form: String,
+    pub serial: String,
+    pub urn: String,
+    /// The question of a one-question slip (None on a multi-question sheet).
+    pub question: Option<String>,
+    /// Rotation of the slip in the scan, clockwise: 0, 90, 180 or 270.
+    pub orientation: u16,
+    pub tilt_deg: f64,
+    pub answers: Vec<Answer>,
+    pub ticks: Vec<Ticks>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Slip(Box<Slip>),
+    Rejected(Rejection),
+}
+
+/// One row of pages.csv before duplicates are decided: a page, or a file that gave none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageResult {
+    pub source_file: String,
+    /// Page number from 1; None for a file that yielded no page at all.
+    pub page: Option<u32>,
+    pub outcome: Outcome,
+}

@@ -1,0 +1,114 @@
+//! Writing a CSV file: the plain RFC 4180 dialect for databases and scripts, or the Excel
+//! variant a French spreadsheet opens correctly. Files are written beside their final name
+//! and renamed into place, so a crash never leaves a half-written CSV behind.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// UTF-8, comma, `\n`, header row.
+    Plain,
+    /// UTF-8 with BOM, semicolon, CRLF, and cells a spreadsheet would run as formulas
+    /// neutralised with a leading apostrophe.
+    Excel,
+}
+
+/// A cell that a spreadsheet would evaluate (`=1+1`, `+33…`, `-2`, `@SUM`) gets a leading
+/// apostrophe, which spreadsheets show as text and do not display.
+pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes `header` and `rows` to `path` atomically in `dialect`.
+pub fn write_csv(
+    path: &Path,
+    dialect: Dialect,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        let mut builder = csv::WriterBuilder::new();
+        if dialect == Dialect::Excel {
+            file.write_all("\u{FEFF}".as_bytes())?;
+            builder.delimiter(b';').terminator(csv::Terminator::CRLF);
+        }
+        let mut w = builder.from_writer(&mut file);
+        w.write_record(header)?;
+        for row in rows {
+            match dialect {
+                Dialect::Plain => w.write_record(row)?,
+                Dialect::Excel => {
+                    w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?
+                }
+            }
+        }
+        w.flush()?;
+        drop(w);
+        file.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move {} into place", path.display()))?;
+    Ok(())
+}
+
+/// Writes bytes to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_dialect_has_bom_semicolons_crlf_and_no_live_formulas() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.csv");
+        let header = vec!["a".to_string(), "b".to_string()];
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://x\")".to_string(),
+            "l'été; oui".to_string(),
+        ]];
+        write_csv(&p, Dialect::Excel, &header, &rows).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            text,
+            "\u{FEFF}a;b\r\n\"'=HYPERLINK(\"\"http://x\"\")\";\"l'été; oui\"\r\n"
+        );
+        write_csv(&p, Dialect::Plain, &header, &rows).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "a,b\n\"=HYPERLINK(\"\"http://x\"\")\",l'été; oui\n");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! The rows of pages.csv and contributions.csv, with exactly the columns of the design
+//! brief, in its order. Duplicates are decided here, in input order, so that the first
+//! page carrying a serial is the contribution whatever the number of workers.
+
+use std::collections::HashMap;
+
+use crate::campaign::Campaign;
+use crate::outcome::{Outcome, PageResult, Rejection, Slip};
+
+pub const PAGES_HEADER: &[&str] = &[
+    "source_file",
+    "page",
+    "status",
+    "reason",
+    "detail",
+    "qr_payload",
+    "serial",
+    "orientation",
+    "contribution_ids",
+];
+
+const CONTRIBUTIONS_HEAD: &[&str] = &[
+    "contribution_id",
+    "campaign",
+    "form",
+    "serial",
+    "question_id",
+    "question_label",
+    "urn_id",
+    "urn_name",
+    "quartier",
+    "channel",
+    "batch",
+    "text",
+    "confidence",
+    "needs_review",
+    "review_reasons",
+];
+/// Checkbox groups with their own named column in the contract; any other group of a
+/// campaign gets a column after `crop_file`.
+const CONTRACT_GROUPS: &[&str] = &["profil", "age"];
+const CONTRIBUTIONS_TAIL: &[&str] = &["source_file", "page", "crop_file"];
+
+/// The final status of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Blank,
+    Duplicate,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Blank => "blank",
+            Status::Duplicate => "duplicate",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+/// One page after duplicates are decided.
+#[derive(Debug, Clone)]
+pub struct FinalPage<'a> {
+    pub result: &'a PageResult,
+    pub status: Status,
+    /// For a duplicate: the page it repeats.
+    pub first_seen: Option<String>,
+}
+
+impl FinalPage<'_> {
+    pub fn slip(&self) -> Option<&Slip> {
+        match &self.result.outcome {
+            Outcome::Slip(s) => Some(s),
+            Outcome::Rejected(_) => None,
+        }
+    }
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match &self.result.outcome {
+            Outcome::Rejected(r) => Some(r),
+            Outcome::Slip(_) => None,
+        }
+    }
+    /// `file.jpg page 2`, for messages.
+    pub fn place(&self) -> String {
+        place(self.result)
+    }
+}
+
+fn place(r: &PageResult) -> String {
+    match r.page {
+        Some(p) => format!("{} page {p}", r.source_file),
+        None => r.source_file.clone(),
+    }
+}
+
+/// Decides each page's status. A serial seen on an earlier page (in input order) makes the
+/// page a duplicate of that one; two different serials never are.
+pub fn finalise(results: &[PageResult]) -> Vec<FinalPage<'_>> {
+    let mut first: HashMap<&str, &PageResult> = HashMap::new();
+    results
+        .iter()
+        .map(|r| match &r.outcome {
+            Outcome::Rejected(_) => FinalPage {
+                result: r,
+                status: Status::Rejected,
+                first_seen: None,
+            },
+            Outcome::Slip(s) => {
+                if let Some(earlier) = first.get(s.serial.as_str()) {
+                    FinalPage {
+                        result: r,
+                        status: Status::Duplicate,
+                        first_seen: Some(place(earlier)),
+                    }
+                } else {
+                    first.insert(&s.serial, r);
+                    FinalPage {
+                        result: r,
+                        status: if s.answers.is_empty() {
+                            Status::Blank
+                        } else {
+                            Status::Ok
+                        },
+                        first_seen: None,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Replaces characters a CSV consumer could trip on (controls, bidi overrides) and bounds
+/// the length: for text that came from a QR code, not from a reading.
+pub fn printable(s: &str, max_chars: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .take(max_chars)
+        .collect();
+    if s.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+pub fn contribution_id(campaign: &Campaign, serial: &str, question: &str) -> String {
+    format!("{}-{serial}-{question}", campaign.id)
+}
+
+pub fn pages_header() -> Vec<String> {
+    PAGES_HEADER.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn page_row(campaign: &Campaign, p: &FinalPage) -> Vec<String> {
+    let r = p.result;
+    let page = r.page.map(|n| n.to_string()).unwrap_or_default();
+    let mut row = vec![r.source_file.clone(), page, p.status.as_str().to_string()];
+    match &r.outcome {
+        Outcome::Rejected(rej) => {
+            let payload = match rej {
+                Rejection::ForeignQr { payload, .. } => printable(payload, 300),
+                _ => String::new(),
+            };
+            row.extend([
+                rej.reason().to_string(),
+                printable(&rej.to_string(), 500),
+                payload,
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        Outcome::Slip(s) => {
+            let detail = match (p.status, &p.first_seen) {
+                (Status::Duplicate, Some(first)) => format!("same serial {} as {first}", s.serial),
+                (Status::Blank, _) => "nothing written in the answer zones".to_string(),
+                _ => format!("{} answer(s), tilt {:.1}°", s.answers.len(), s.tilt_deg),
+            };
+            let ids = if p.status == Status::Ok {
+                s.answers
+                    .iter()
+                    .map(|a| contribution_id(campaign, &s.serial, &a.question_id))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            } else {
+                String::new()
+            };
+            row.extend([
+                String::new(),
+                detail,
+                printable(&s.payload, 300),
+                s.serial.clone(),
+                s.orientation.to_string(),
+                ids,
+            ]);
+        }
+    }
+    row
+}
+
+pub fn contributions_header(campaign: &Campaign) -> Vec<String> {
+    let extra = extra_groups(campaign);
+    CONTRIBUTIONS_HEAD
+        .iter()
+        .chain(CONTRACT_GROUPS)
+        .chain(CONTRIBUTIONS_TAIL)
+        .map(|s| s.to_string())
+        .chain(extra)
+        .collect()
+}
+
+fn extra_groups(campaign: &Campaign) -> Vec<String> {
+    campaign
+        .checkbox_group_ids()
+        .into_iter()
+        .filter(|g| !CONTRACT_GROUPS.contains(&g.as_str()))
+        .collect()
+}
+
+/// The contributions of one page (none unless its status is ok).
+pub fn contribution_rows(campaign: &Campaign, batch: &str, p: &FinalPage) -> Vec<Vec<String>> {
+    let Some(s) = p.slip().filter(|_| p.status == Status::Ok) else {
+        return Vec::new();
+    };
+    let urn = campaign.urn(&s.urn);
+    let ticks_of = |group: &str| {
+        s.ticks
+            .iter()
+            .find(|t| t.group == group)
+            .map(|t| t.codes.join("|"))
+            .unwrap_or_default()
+    };
+    let multiple_ticks = s.ticks.iter().any(|t| t.codes.len() > 1);
+    s.answers
+        .iter()
+        .map(|a| {
+            let mut reasons: Vec<&str> = a.review_reasons.clone();
+            if multiple_ticks {
+                reasons.push("multiple_ticks");
+            }
+            let mut row = vec![
+                contribution_id(campaign, &s.serial, &a.question_id),
+                campaign.id.clone(),
+                s.form.clone(),
+                s.serial.clone(),
+                a.question_id.clone(),
+                campaign
+                    .question(&a.question_id)
+                    .map(|q| q.label.clone())
+                    .unwrap_or_default(),
+                s.urn.clone(),
+                urn.map(|u| u.name.clone()).unwrap_or_default(),
+                urn.map(|u| u.quartier.clone()).unwrap_or_default(),
+                campaign.channel.clone(),
+                batch.to_string(),
+                a.text.clone(),
+                format!("{:.0}", a.confidence),
+                (!reasons.is_empty()).to_string(),
+                reasons.join("|"),
+            ];
+            row.extend(CONTRACT_GROUPS.iter().map(|g| ticks_of(g)));
+            row.extend([
+                p.result.source_file.clone(),
+                p.result.page.map(|n| n.to_string()).unwrap_or_default(),
+                a.crop_file.clone(),
+            ]);
+            row.extend(extra_groups(campaign).iter().map(|g| ticks_of(g)));
+            row
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Answer, Ticks};
+
+    fn slip(serial: &str, answers: usize) -> Outcome {
+        Outcome::Slip(Box::new(Slip {
+            payload: format!("https://assises-solidarites.fr/c?f=slip-a5&q=Q2&u=U07&n={serial}"),
+            form: "slip-a5".into(),
+            serial: serial.into(),
+            urn: "U07".into(),
+            question: Some("Q2".into()),
+            orientation: 0,
+            tilt_deg: 1.0,
+            answers: (0..answers)
+                .map(|_| Answer {
+                    zone: "answer".into(),
+                    question_id: "Q2".into(),
+                    text: "Plus de bancs".into(),
+                    confidence: 81.4,
+                    review_reasons: vec![],
+                    crop_file: "crops/x.jpg".into(),
+                })
+                .collect(),
+            ticks: vec![Ticks {
+                group: "profil".into(),
+                codes: vec!["habitant".into(), "autre".into()],
+            }],
+        }))
+    }
+
+    fn page(name: &str, outcome: Outcome) -> PageResult {
+        PageResult {
+            source_file: name.into(),
+            page: Some(1),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn first_page_of_a_serial_wins_and_the_second_names_it() {
+        let results = vec![
+            page("a.jpg", slip("000001", 1)),
+            page("b.jpg", slip("000002", 0)),
+            page("c.jpg", slip("000001", 1)),
+        ];
+        let f = finalise(&results);
+        assert_eq!(
+            f.iter().map(|p| p.status).collect::<Vec<_>>(),
+            vec![Status::Ok, Status::Blank, Status::Duplicate]
+        );
+        let c = Campaign::builtin().unwrap();
+        let row = page_row(&c, &f[2]);
+        assert_eq!(row[2], "duplicate");
+        assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
+        assert!(contribution_rows(&c, "W07", &f[2]).is_empty());
+    }
+
+    #[test]
+    fn contribution_row_follows_the_contract() {
+        let c = Campaign::builtin().unwrap();
+        let results = vec![page("a.jpg", slip("000123", 1))];
+        let f = finalise(&results);
+        let rows = contribution_rows(&c, "2022-W07", &f[0]);
+        let header = contributions_header(&c);
+        assert_eq!(header.len(), 20);
+        assert_eq!(rows[0].len(), header.len());
+        let get = |col: &str| rows[0][header.iter().position(|h| h == col).unwrap()].clone();
+        assert_eq!(get("contribution_id"), "assises-2022-000123-Q2");
+        assert_eq!(get("urn_name"), "Mairie annexe du Breil");
+        assert_eq!(get("quartier"), "Breil – Barberie");
+        assert_eq!(get("channel"), "urne");
+        assert_eq!(get("confidence"), "81");
+        assert_eq!(get("needs_review"), "true");
+        assert_eq!(get("review_reasons"), "multiple_ticks");
+        assert_eq!(get("profil"), "habitant|autre");
+        assert_eq!(get("age"), "");
+        assert_eq!(page_row(&c, &f[0])[8], "assises-2022-000123-Q2");
+    }
+
+    #[test]
+    fn payloads_are_made_printable() {
+        assert_eq!(printable("a\u{0000}b\u{202E}c", 10), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,173 @@
+//! The end-of-run summary: counts for the agent (printed), for scripts (`--json`) and for
+//! the record (summary.json in the output folder).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::rows::{FinalPage, Status};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub page: String,
+    pub reason: String,
+    pub message: String,
+    pub advice: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub campaign: String,
+    pub batch: String,
+    pub files: usize,
+    pub pages_read: usize,
+    pub ok: usize,
+    pub blank: usize,
+    pub duplicate: usize,
+    pub rejected: usize,
+    pub rejected_by_reason: BTreeMap<String, usize>,
+    pub contributions: usize,
+    pub needs_review: usize,
+    /// urn id → question id → contributions.
+    pub contributions_by_urn_question: BTreeMap<String, BTreeMap<String, usize>>,
+    pub problems: Vec<Problem>,
+    pub duplicates: Vec<Problem>,
+    pub jobs: usize,
+    pub seconds: f64,
+    pub pages_per_second: f64,
+    pub output: String,
+}
+
+impl Summary {
+    /// Counts what happened to every page. `contributions` are the rows written, as
+    /// (urn id, question id, needs review).
+    pub fn new(pages: &[FinalPage], contributions: &[(String, String, bool)]) -> Summary {
+        let mut s = Summary {
+            campaign: String::new(),
+            batch: String::new(),
+            files: 0,
+            pages_read: 0,
+            ok: 0,
+            blank: 0,
+            duplicate: 0,
+            rejected: 0,
+            rejected_by_reason: BTreeMap::new(),
+            contributions: contributions.len(),
+            needs_review: contributions.iter().filter(|c| c.2).count(),
+            contributions_by_urn_question: BTreeMap::new(),
+            problems: Vec::new(),
+            duplicates: Vec::new(),
+            jobs: 0,
+            seconds: 0.0,
+            pages_per_second: 0.0,
+            output: String::new(),
+        };
+        for p in pages {
+            // A file that yielded no page is accounted for as one rejected "page".
+            s.pages_read += 1;
+            match p.status {
+                Status::Ok => s.ok += 1,
+                Status::Blank => s.blank += 1,
+                Status::Duplicate => {
+                    s.duplicate += 1;
+                    s.duplicates.push(Problem {
+                        page: p.place(),
+                        reason: "duplicate".into(),
+                        message: format!(
+                            "same serial as {}",
+                            p.first_seen.clone().unwrap_or_default()
+                        ),
+                        advice: "the slip was scanned twice: only the first scan counts".into(),
+                    });
+                }
+                Status::Rejected => {
+                    s.rejected += 1;
+                    if let Some(r) = p.rejection() {
+                        *s.rejected_by_reason
+                            .entry(r.reason().to_string())
+                            .or_default() += 1;
+                        s.problems.push(Problem {
+                            page: p.place(),
+                            reason: r.reason().into(),
+                            message: r.to_string(),
+                            advice: r.advice().into(),
+                        });
+                    }
+                }
+            }
+        }
+        for (urn, q, _) in contributions {
+            *s.contributions_by_urn_question
+                .entry(urn.clone())
+                .or_default()
+                .entry(q.clone())
+                .or_default() += 1;
+        }
+        s
+    }
+
+    /// Every page is in exactly one of the four states.
+    pub fn balanced(&self) -> bool {
+        self.pages_read == self.ok + self.blank + self.duplicate + self.rejected
+    }
+
+    /// The plain-words report for the agent.
+    pub fn to_text(&self, question_ids: &[String]) -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "urnscan: {} page(s) from {} file(s) in {:.1} s ({:.2} pages/s, {} worker(s))",
+            self.pages_read, self.files, self.seconds, self.pages_per_second, self.jobs
+        );
+        let _ = writeln!(
+            t,
+            "  read        {:>5}   ({} contribution(s), {} to review)",
+            self.ok, self.contributions, self.needs_review
+        );
+        let _ = writeln!(t, "  blank       {:>5}", self.blank);
+        let _ = writeln!(t, "  duplicate   {:>5}", self.duplicate);
+        let reasons: Vec<String> = self
+            .rejected_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        let _ = writeln!(
+            t,
+            "  rejected    {:>5}{}",
+            self.rejected,
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("   ({})", reasons.join(", "))
+            }
+        );
+        if !self.contributions_by_urn_question.is_empty() {
+            let _ = writeln!(t, "\nContributions by urn and question:");
+            let _ = write!(t, "  {:<6}", "urn");
+            for q in question_ids {
+                let _ = write!(t, "{q:>6}");
+            }
+            let _ = writeln!(t, "{:>7}", "total");
+            for (urn, by_q) in &self.contributions_by_urn_question {
+                let _ = write!(t, "  {urn:<6}");
+                for q in question_ids {
+                    let _ = write!(t, "{:>6}", by_q.get(q).copied().unwrap_or(0));
+                }
+                let _ = writeln!(t, "{:>7}", by_q.values().sum::<usize>());
+            }
+        }
+        if !self.problems.is_empty() || !self.duplicates.is_empty() {
+            let _ = writeln!(t, "\nPages set aside:");
+            for p in self.problems.iter().chain(&self.duplicates) {
+                let _ = writeln!(t, "  {}: {}\n      → {}", p.page, p.message, p.advice);
+            }
+        }
+        let _ = writeln!(
+            t,
+            "\nResults in {}: contributions.csv, pages.csv (one row per page), crops/, summary.json",
+            self.output
+        );
+        t
+    }
+}

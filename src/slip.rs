@@ -1,0 +1,249 @@
+//! One page through the pipeline: decode → locate the QR code → identify the slip against
+//! the campaign → register → read every zone. Returns the page's typed outcome; nothing in
+//! here can abort a batch except a failure of the output folder or of the OCR engine.
+
+use std::path::Path;
+
+use crate::campaign::{Campaign, Form, QrQuestion, TextZone, ZoneQuestion};
+use crate::geometry::downscale2;
+use crate::input::{decode_page, PageSource};
+use crate::locate::{find_qr, register, Registration};
+use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
+use crate::read::checkbox::{score_group, ticked};
+use crate::read::crop::{crop, px_per_mm, READ_DPI};
+use crate::read::ink::{ink_pixels, normalise_paper, remove_print};
+use crate::read::ocr::{OcrEngine, OcrError};
+use crate::text::normalise;
+
+/// Less ink than this in an answer zone (mm², after cleaning) is a blank answer. A short
+/// handwritten word ("non") leaves 10–20 mm² of ink; a stray dot or dust leaves under 0.5.
+pub const BLANK_INK_MM2: f64 = 3.0;
+/// Answers whose mean word confidence is under this are flagged for review.
+pub const LOW_CONFIDENCE: f32 = 60.0;
+/// How far inside the printed box the answer crop starts, beyond the stroke, mm.
+const BOX_INSET_MM: f64 = 0.8;
+/// Half-height of the band around a guide line cleaned of its grey print, mm.
+const GUIDE_HALF_BAND_MM: f64 = 0.6;
+
+/// Why a page could not be finished, for the whole run (not the page) to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error(transparent)]
+    Ocr(#[from] OcrError),
+    #[error("cannot write the crop {path}: {error}")]
+    Crop { path: String, error: String },
+}
+
+/// What a worker needs to read a page.
+pub struct PageContext<'a> {
+    pub campaign: &'a Campaign,
+    pub out_dir: &'a Path,
+}
+
+/// Reads one page of `path`. `engine` is this worker's OCR engine.
+pub fn read_page(
+    ctx: &PageContext,
+    path: &Path,
+    source_name: &str,
+    src: &PageSource,
+    engine: &mut OcrEngine,
+) -> Result<Outcome, Fatal> {
+    let img = match decode_page(path, src) {
+        Ok(img) => img,
+        Err(rej) => return Ok(Outcome::Rejected(rej)),
+    };
+    let qr = match find_qr(&img) {
+        Ok(qr) => qr,
+        Err(tried) => return Ok(Outcome::Rejected(Rejection::NoQr { tried })),
+    };
+    let (form, payload) = match identify(ctx.campaign, &qr.text) {
+        Ok(x) => x,
+        Err(rej) => return Ok(Outcome::Rejected(rej)),
+    };
+    let Some(reg) = register(&img, form, &qr.corners) else {
+        return Ok(Outcome::Rejected(Rejection::NoQr {
+            tried: "a QR code was decoded but its corners are degenerate".into(),
+        }));
+    };
+    let page_key = page_key(source_name, src.page);
+    let mut answers = Vec::new();
+    for zone in form.text_zones() {
+        let question_id = match &zone.question {
+            ZoneQuestion::FromQr => payload.question.clone(),
+            ZoneQuestion::Fixed(q) => q.clone(),
+        };
+        let crop_name = format!("crops/{}-{}-{}.jpg", payload.serial, zone.id, page_key);
+        if let Some(mut answer) =
+            read_text_zone(&img, &reg, zone, engine, &ctx.out_dir.join(&crop_name))?
+        {
+            answer.question_id = question_id;
+            answer.crop_file = crop_name;
+            answers.push(answer);
+        }
+    }
+    let ticks = form
+        .checkbox_groups()
+        .map(|g| Ticks {
+            group: g.id.clone(),
+            codes: ticked(g, &score_group(&img, &reg.map, g)),
+        })
+        .collect();
+    Ok(Outcome::Slip(Box::new(Slip {
+        payload: qr.text,
+        form: form.id.clone(),
+        serial: payload.serial,
+        urn: payload.urn,
+        question: match form.qr_question {
+            QrQuestion::Registry => Some(payload.question),
+            QrQuestion::Literal(_) => None,
+        },
+        orientation: reg.orientation,
+        tilt_deg: reg.tilt_deg,
+        answers,
+        ticks,
+    })))
+}
+
+/// Checks a decoded payload against the campaign: template, form, question, urn.
+pub fn identify<'c>(
+    campaign: &'c Campaign,
+    text: &str,
+) -> Result<(&'c Form, crate::campaign::Payload), Rejection> {
+    let payload = campaign
+        .payload
+        .parse_payload(text)
+        .map_err(|e| Rejection::ForeignQr {
+            payload: text.to_string(),
+            why: e.to_string(),
+        })?;
+    let form = campaign
+        .form(&payload.form)
+        .ok_or_else(|| Rejection::UnknownForm {
+            form: payload.form.clone(),
+        })?;
+    let question_ok = match &form.qr_question {
+        QrQuestion::Registry => campaign.question(&payload.question).is_some(),
+        QrQuestion::Literal(l) => payload.question == *l,
+    };
+    if !question_ok {
+        return Err(Rejection::UnknownQuestion {
+            question: payload.question.clone(),
+            form: form.id.clone(),
+        });
+    }
+    if campaign.urn(&payload.urn).is_none() {
+        return Err(Rejection::UnknownUrn {
+            urn: payload.urn.clone(),
+        });
+    }
+    Ok((form, payload))
+}
+
+/// A short stable key for a page, so that crop names never collide (two scans of the same
+/// serial, two files with the same name in different folders).
+fn page_key(source_name: &str, page: u32) -> String {
+    // FNV-1a: stable across runs and platforms, unlike the standard library's hasher.
+    let mut h: u32 = 0x811c9dc5;
+    for b in source_name.bytes().chain(page.to_le_bytes()) {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x01000193);
+    }
+    format!("{h:08x}")
+}
+
+/// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
+fn read_text_zone(
+    img: &image::GrayImage,
+    reg: &Registration,
+    zone: &TextZone,
+    engine: &mut OcrEngine,
+    crop_path: &Path,
+) -> Result<Option<Answer>, Fatal> {
+    let inner = zone.rect.grow(-(zone.stroke + BOX_INSET_MM));
+    let raw = crop(img, &reg.map, &inner, READ_DPI);
+    let k = px_per_mm(READ_DPI);
+    let mut clean = raw.clone();
+    normalise_paper(&mut clean);
+    let guide_rows: Vec<f64> = zone
+        .guides
+        .iter()
+        .flat_map(|g| g.ys().map(|y| (y - inner.y) * k).collect::<Vec<_>>())
+        .collect();
+    remove_print(&mut clean, &guide_rows, GUIDE_HALF_BAND_MM * k);
+    let ink_mm2 = ink_pixels(&clean) as f64 / (k * k);
+    if ink_mm2 < BLANK_INK_MM2 {
+        return Ok(None);
+    }
+    let ocr = engine.read(&clean, READ_DPI as u32)?;
+    let text = normalise(&ocr.text);
+    let mut review_reasons = Vec::new();
+    if text.is_empty() {
+        review_reasons.push("no_text");
+    } else if ocr.confidence < LOW_CONFIDENCE {
+        review_reasons.push("low_confidence");
+    }
+    // The review image: what the scan shows, upright, at half the reading resolution.
+    let review = downscale2(&raw);
+    review
+        .save_with_format(crop_path, image::ImageFormat::Jpeg)
+        .map_err(|e| Fatal::Crop {
+            path: crop_path.display().to_string(),
+            error: e.to_string(),
+        })?;
+    Ok(Some(Answer {
+        zone: zone.id.clone(),
+        question_id: String::new(),
+        text,
+        confidence: ocr.confidence,
+        review_reasons,
+        crop_file: String::new(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identify_names_what_is_unknown() {
+        let c = Campaign::builtin().unwrap();
+        let p = |f: &str, q: &str, u: &str| c.payload_for(f, q, u, "000123");
+        assert!(identify(&c, &p("slip-a5", "Q2", "U07")).is_ok());
+        assert!(identify(&c, &p("sheet-a4", "ALL", "U01")).is_ok());
+        assert_eq!(
+            identify(&c, &p("slip-a6", "Q2", "U07"))
+                .unwrap_err()
+                .reason(),
+            "unknown_form"
+        );
+        assert_eq!(
+            identify(&c, &p("slip-a5", "Q7", "U07"))
+                .unwrap_err()
+                .reason(),
+            "unknown_question"
+        );
+        assert_eq!(
+            identify(&c, &p("sheet-a4", "Q1", "U07"))
+                .unwrap_err()
+                .reason(),
+            "unknown_question"
+        );
+        assert_eq!(
+            identify(&c, &p("slip-a5", "Q1", "U99"))
+                .unwrap_err()
+                .reason(),
+            "unknown_urn"
+        );
+        assert_eq!(
+            identify(&c, "https://www.nantes.fr/").unwrap_err().reason(),
+            "foreign_qr"
+        );
+    }
+
+    #[test]
+    fn page_keys_are_stable_and_distinct() {
+        assert_eq!(page_key("a.jpg", 1), page_key("a.jpg", 1));
+        assert_ne!(page_key("a.jpg", 1), page_key("a.jpg", 2));
+        assert_ne!(page_key("x/a.jpg", 1), page_key("y/a.jpg", 1));
+    }
+}
