@@ -32,6 +32,20 @@ pub enum Command {
     /// Read scanned slips and write contributions.csv, pages.csv and the answer crops.
     #[command(after_help = EXIT_CODES_HELP)]
     Process(ProcessArgs),
+    /// OCR images (answer crops, lines) with exactly the cleaning, engine and text rules of
+    /// the answer zones; prints file, text, confidence (and CER where <image>.gt.txt exists).
+    Ocr(OcrArgs),
+    /// Compare a run's output folder with the ground truth written by the scan generator.
+    Evaluate {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// The folder holding truth-pages.csv and truth-answers.csv.
+        #[arg(long, value_name = "DIR")]
+        truth: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a campaign layout folder.
     Layout {
         #[command(subcommand)]
@@ -80,4 +94,20 @@ pub struct ProcessArgs {
     /// Print the summary as JSON (for scripts) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OcrArgs {
+    /// Images to read.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// Resolution the images were scanned at.
+    #[arg(long, default_value_t = 300)]
+    pub dpi: u32,
+    /// Folder holding Tesseract's <lang>.traineddata (default: $TESSDATA_PREFIX, else Debian's).
+    #[arg(long, value_name = "DIR")]
+    pub tessdata: Option<PathBuf>,
+    /// Tesseract language model.
+    #[arg(long, default_value = "fra", value_name = "LANG")]
+    pub lang: String,
 }

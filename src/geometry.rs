@@ -11,6 +11,9 @@ pub struct Homography {
     pub m: [f64; 9],
 }
 
+/// A point and where it should go: (from, to).
+pub type PointPair = ((f64, f64), (f64, f64));
+
 /// How many degrees of freedom a fit may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
@@ -92,7 +95,7 @@ impl Homography {
     /// are normalised first (Hartley) so that millimetres and thousands of pixels do not
     /// make the normal equations ill-conditioned. Returns None for too few or degenerate
     /// points.
-    pub fn fit(pairs: &[((f64, f64), (f64, f64))], model: Model) -> Option<Homography> {
+    pub fn fit(pairs: &[PointPair], model: Model) -> Option<Homography> {
         let need = match model {
             Model::Affine => 3,
             Model::Projective => 4,

@@ -10,9 +10,11 @@
 pub mod campaign;
 pub mod cli;
 pub mod config;
+pub mod eval;
 pub mod geometry;
 pub mod input;
 pub mod locate;
+pub mod ocr_command;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;

@@ -54,6 +54,47 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             );
             Ok(Exit::Ok)
         }
+        Command::Ocr(args) => {
+            urnscan::ocr_command::run(&args)?;
+            Ok(Exit::Ok)
+        }
+        Command::Evaluate { out, truth, json } => {
+            let r = urnscan::eval::compare(&out, &truth)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "pages in pages.csv exactly once: {}/{}",
+                    r.pages - r.pages_not_once.len(),
+                    r.pages
+                );
+                println!(
+                    "page status right:               {}/{}",
+                    r.pages_status_right, r.pages
+                );
+                println!(
+                    "slips identified (serial):       {}/{}",
+                    r.slips_identified, r.slips
+                );
+                println!(
+                    "contributions found:             {}/{} (unexpected: {})",
+                    r.found_contributions,
+                    r.expected_contributions,
+                    r.unexpected_contributions.len()
+                );
+                println!(
+                    "CER median {:.3}, mean {:.3} over {} answers",
+                    r.cer_median,
+                    r.cer_mean,
+                    r.cer.len()
+                );
+                println!(
+                    "checkbox groups right:           {}/{}",
+                    r.checkbox_groups_right, r.checkbox_groups
+                );
+            }
+            Ok(Exit::Ok)
+        }
         Command::Process(args) => {
             let cfg = process_config(&args)?;
             let result = pipeline::run(&cfg)?;

@@ -11,7 +11,7 @@ use crate::locate::{find_qr, register, Registration};
 use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
-use crate::read::ink::{ink_pixels, normalise_paper, remove_print};
+use crate::read::ink::{clean_zone, ink_pixels};
 use crate::read::ocr::{OcrEngine, OcrError};
 use crate::text::normalise;
 
@@ -162,14 +162,12 @@ fn read_text_zone(
     let inner = zone.rect.grow(-(zone.stroke + BOX_INSET_MM));
     let raw = crop(img, &reg.map, &inner, READ_DPI);
     let k = px_per_mm(READ_DPI);
-    let mut clean = raw.clone();
-    normalise_paper(&mut clean);
     let guide_rows: Vec<f64> = zone
         .guides
         .iter()
         .flat_map(|g| g.ys().map(|y| (y - inner.y) * k).collect::<Vec<_>>())
         .collect();
-    remove_print(&mut clean, &guide_rows, GUIDE_HALF_BAND_MM * k);
+    let clean = clean_zone(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k);
     let ink_mm2 = ink_pixels(&clean) as f64 / (k * k);
     if ink_mm2 < BLANK_INK_MM2 {
         return Ok(None);

@@ -7,7 +7,7 @@
 //! page that is not quite flat.
 
 use crate::campaign::{Form, RectMm};
-use crate::geometry::{Homography, Model};
+use crate::geometry::{Homography, Model, PointPair};
 
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -37,7 +37,7 @@ pub fn register(
         (q.x, q.y + q.h),
         (q.x + q.w, q.y + q.h),
     ];
-    let mut pairs: Vec<((f64, f64), (f64, f64))> = qr_mm
+    let mut pairs: Vec<PointPair> = qr_mm
         .iter()
         .copied()
         .zip(qr_corners.iter().copied())

@@ -96,6 +96,15 @@ fn clear_border_lines(img: &mut GrayImage) {
     }
 }
 
+/// The cleaning every zone gets before its ink is measured and it is OCRed: paper brought
+/// to white, guide lines and box remnants removed, paler-than-ink pixels whitened.
+pub fn clean_zone(raw: &GrayImage, guide_rows: &[f64], half_band: f64) -> GrayImage {
+    let mut clean = raw.clone();
+    normalise_paper(&mut clean);
+    remove_print(&mut clean, guide_rows, half_band);
+    clean
+}
+
 /// Ink pixels in the cleaned crop. Isolated specks (a pixel with no dark neighbour) are
 /// scanner dust, not writing, and are not counted.
 pub fn ink_pixels(img: &GrayImage) -> usize {

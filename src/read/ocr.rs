@@ -85,6 +85,11 @@ impl OcrEngine {
         let lang = CString::new(settings.language.as_bytes()).map_err(|_| fail())?;
         let mut api = TessBaseApi::create();
         api.init_2(Some(&dir), Some(&lang)).map_err(|_| fail())?;
+        // Tesseract's diagnostics ("Image too small to scale!!") mean nothing to an agent and
+        // would scroll the progress bar away; what matters reaches the CSV as confidence.
+        let quiet = CString::new("debug_file").map_err(|_| fail())?;
+        let devnull = CString::new("/dev/null").map_err(|_| fail())?;
+        api.set_variable(&quiet, &devnull).map_err(|_| fail())?;
         // One uniform block of text: an answer box holds lines of writing and nothing else.
         api.set_page_seg_mode(PageSegMode::PsmSingleBlock.as_tess_page_seg_mode());
         Ok(OcrEngine { api })

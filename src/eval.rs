@@ -1,0 +1,219 @@
+//! Measuring urnscan against ground truth: character error rate, and a comparison of a
+//! run's CSV files with the truth files the generator writes (`truth-pages.csv`,
+//! `truth-answers.csv`). Used by `urnscan evaluate`, the integration tests and benchmarks.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::text::normalise;
+
+/// Levenshtein distance between two strings, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Character error rate of `read` against `truth`, both normalised the same way first
+/// (so that line breaks and quote styles are not counted as errors).
+pub fn cer(read: &str, truth: &str) -> f64 {
+    let (r, t) = (normalise(read), normalise(truth));
+    let n = t.chars().count();
+    if n == 0 {
+        return if r.is_empty() { 0.0 } else { 1.0 };
+    }
+    edit_distance(&r, &t) as f64 / n as f64
+}
+
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let m = s.len() / 2;
+    if s.len() % 2 == 1 {
+        s[m]
+    } else {
+        (s[m - 1] + s[m]) / 2.0
+    }
+}
+
+pub fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+type Table = Vec<HashMap<String, String>>;
+
+fn read_table(path: &Path) -> anyhow::Result<Table> {
+    let mut rdr =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let header = rdr.headers()?.clone();
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.with_context(|| format!("bad row in {}", path.display()))?;
+        rows.push(
+            header
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// How a run compares with the generator's truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub pages: usize,
+    /// Pages of pages.csv whose status and reason match the truth.
+    pub pages_status_right: usize,
+    /// Truth pages missing from pages.csv, or present more than once.
+    pub pages_not_once: Vec<String>,
+    /// Slips (truth status ok or blank) identified with the right serial.
+    pub slips: usize,
+    pub slips_identified: usize,
+    pub expected_contributions: usize,
+    pub found_contributions: usize,
+    /// Contribution ids present in the run but not in the truth (should never happen).
+    pub unexpected_contributions: Vec<String>,
+    pub cer: Vec<f64>,
+    pub cer_median: f64,
+    pub cer_mean: f64,
+    pub checkbox_groups: usize,
+    pub checkbox_groups_right: usize,
+    /// Each expected contribution's CER, with its id, for finding the worst.
+    pub per_answer: Vec<(String, f64)>,
+}
+
+/// Compares the run in `out_dir` with the truth files in `truth_dir`.
+pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
+    let tp = read_table(&truth_dir.join("truth-pages.csv"))?;
+    let ta = read_table(&truth_dir.join("truth-answers.csv"))?;
+    let rp = read_table(&out_dir.join("pages.csv"))?;
+    let rc = read_table(&out_dir.join("contributions.csv"))?;
+    let key = |r: &HashMap<String, String>, file_col: &str| {
+        format!(
+            "{}#{}",
+            r[file_col],
+            r.get("page").cloned().unwrap_or_default()
+        )
+    };
+    let mut run_pages: HashMap<String, Vec<&HashMap<String, String>>> = HashMap::new();
+    for r in &rp {
+        run_pages.entry(key(r, "source_file")).or_default().push(r);
+    }
+    let mut rep = Report {
+        pages: tp.len(),
+        pages_status_right: 0,
+        pages_not_once: Vec::new(),
+        slips: 0,
+        slips_identified: 0,
+        expected_contributions: ta.len(),
+        found_contributions: 0,
+        unexpected_contributions: Vec::new(),
+        cer: Vec::new(),
+        cer_median: f64::NAN,
+        cer_mean: f64::NAN,
+        checkbox_groups: 0,
+        checkbox_groups_right: 0,
+        per_answer: Vec::new(),
+    };
+    for t in &tp {
+        let k = key(t, "file");
+        let Some(found) = run_pages.get(&k).filter(|v| v.len() == 1) else {
+            rep.pages_not_once.push(k);
+            continue;
+        };
+        let r = found[0];
+        if r["status"] == t["status"] && r["reason"] == t["reason"] {
+            rep.pages_status_right += 1;
+        }
+        if t["status"] == "ok" || t["status"] == "blank" {
+            rep.slips += 1;
+            if r["serial"] == t["serial"] && (r["status"] == "ok" || r["status"] == "blank") {
+                rep.slips_identified += 1;
+            }
+        }
+    }
+    let form_of: HashMap<String, String> = tp
+        .iter()
+        .map(|t| (key(t, "file"), t["form"].clone()))
+        .collect();
+    let by_id: HashMap<&str, &HashMap<String, String>> = rc
+        .iter()
+        .map(|r| (r["contribution_id"].as_str(), r))
+        .collect();
+    for t in &ta {
+        let id = t["contribution_id"].as_str();
+        let read = by_id.get(id);
+        if read.is_some() {
+            rep.found_contributions += 1;
+        }
+        let text = read.map(|r| r["text"].as_str()).unwrap_or("");
+        let c = cer(text, &t["text"]);
+        rep.cer.push(c);
+        rep.per_answer.push((id.to_string(), c));
+        if let Some(r) = read {
+            for g in ["profil", "age"] {
+                let has_boxes = form_of.get(&key(t, "file")).is_some_and(|f| f == "slip-a5");
+                if t.contains_key(g) && r.contains_key(g) && has_boxes {
+                    rep.checkbox_groups += 1;
+                    if t[g] == r[g] {
+                        rep.checkbox_groups_right += 1;
+                    }
+                }
+            }
+        }
+    }
+    let expected: std::collections::HashSet<&str> =
+        ta.iter().map(|t| t["contribution_id"].as_str()).collect();
+    rep.unexpected_contributions = rc
+        .iter()
+        .map(|r| r["contribution_id"].clone())
+        .filter(|id| !expected.contains(id.as_str()))
+        .collect();
+    rep.cer_median = median(&rep.cer);
+    rep.cer_mean = mean(&rep.cer);
+    Ok(rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_characters_not_bytes() {
+        assert_eq!(edit_distance("été", "ete"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn cer_ignores_layout_differences() {
+        assert_eq!(cer("Plus de\nliens", "Plus de liens"), 0.0);
+        assert_eq!(cer("l’été", "l'été"), 0.0);
+        assert!((cer("abcd", "abce") - 0.25).abs() < 1e-9);
+        assert_eq!(cer("x", ""), 1.0);
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}

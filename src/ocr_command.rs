@@ -1,0 +1,54 @@
+//! `urnscan ocr`: the answer-zone reader on arbitrary images, so that anyone can measure it
+//! on their own data (and CI on the real handwriting in ../shared/handwriting).
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::cli::OcrArgs;
+use crate::eval::{cer, mean, median};
+use crate::read::ink::clean_zone;
+use crate::read::ocr::{OcrEngine, OcrSettings};
+use crate::text::normalise;
+
+pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
+    let settings = OcrSettings::resolve(args.tessdata.as_deref(), &args.lang);
+    let mut engine = OcrEngine::new(&settings)?;
+    let stdout = std::io::stdout();
+    let mut w = csv::Writer::from_writer(stdout.lock());
+    w.write_record(["file", "text", "confidence", "cer"])?;
+    let mut cers = Vec::new();
+    for path in &args.images {
+        let img = image::open(path)
+            .with_context(|| format!("cannot read image {}", path.display()))?
+            .into_luma8();
+        let clean = clean_zone(&img, &[], 0.0);
+        let read = engine.read(&clean, args.dpi)?;
+        let text = normalise(&read.text);
+        let gt = path.with_extension("gt.txt");
+        let c = std::fs::read_to_string(&gt)
+            .ok()
+            .map(|truth| cer(&text, &truth));
+        if let Some(c) = c {
+            cers.push(c);
+        }
+        w.write_record([
+            path.display().to_string(),
+            text,
+            format!("{:.0}", read.confidence),
+            c.map(|c| format!("{c:.3}")).unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    drop(w);
+    if !cers.is_empty() {
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "urnscan ocr: {} image(s) with ground truth: CER median {:.3}, mean {:.3}",
+            cers.len(),
+            median(&cers),
+            mean(&cers)
+        );
+    }
+    Ok(())
+}
