@@ -46,6 +46,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw realistic scanned slips with their ground truth (for tests and benchmarks).
+    Generate {
+        /// Output folder: the scans go to DIR/scans/, the truth files to DIR/.
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// Number of pages (mostly slips, a quarter sheets, plus a blank slip, a page with no
+        /// QR code, a foreign QR code and an unknown urn).
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+        /// Seed: the same seed gives the same files, byte for byte.
+        #[arg(long, default_value_t = 2022)]
+        seed: u64,
+        /// The curated sample set (about 16 pages covering every case) instead of a random mix.
+        #[arg(long)]
+        sample: bool,
+    },
     /// Check a campaign layout folder.
     Layout {
         #[command(subcommand)]

@@ -19,5 +19,6 @@ pub mod outcome;
 pub mod output;
 pub mod pipeline;
 pub mod read;
+pub mod render;
 pub mod slip;
 pub mod text;

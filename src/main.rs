@@ -54,6 +54,25 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             );
             Ok(Exit::Ok)
         }
+        Command::Generate {
+            out,
+            count,
+            seed,
+            sample,
+        } => {
+            let campaign = load_campaign(None)?;
+            let r = urnscan::render::generate(
+                &campaign,
+                &urnscan::render::GenerateOptions {
+                    out: out.clone(),
+                    count,
+                    seed,
+                    sample_mix: sample,
+                },
+            )?;
+            println!("urnscan generate: {} page(s) in {}", r.pages, out.display());
+            Ok(Exit::Ok)
+        }
         Command::Ocr(args) => {
             urnscan::ocr_command::run(&args)?;
             Ok(Exit::Ok)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::campaign::{Campaign, Form, QrQuestion, TextZone, ZoneQuestion};
+use crate::campaign::{Campaign, Form, QrQuestion, RectMm, TextZone, Zone, ZoneQuestion};
 use crate::geometry::downscale2;
 use crate::input::{decode_page, PageSource};
 use crate::locate::{find_qr, register, Registration};
@@ -20,6 +20,11 @@ use crate::text::normalise;
 pub const BLANK_INK_MM2: f64 = 3.0;
 /// Answers whose mean word confidence is under this are flagged for review.
 pub const LOW_CONFIDENCE: f32 = 60.0;
+/// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
+/// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
+const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
+/// The band outside an answer box searched for writing that overflowed it, mm.
+const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
 /// How far inside the printed box the answer crop starts, beyond the stroke, mm.
 const BOX_INSET_MM: f64 = 0.8;
 /// Half-height of the band around a guide line cleaned of its grey print, mm.
@@ -73,9 +78,14 @@ pub fn read_page(
             ZoneQuestion::Fixed(q) => q.clone(),
         };
         let crop_name = format!("crops/{}-{}-{}.jpg", payload.serial, zone.id, page_key);
-        if let Some(mut answer) =
-            read_text_zone(&img, &reg, zone, engine, &ctx.out_dir.join(&crop_name))?
-        {
+        if let Some(mut answer) = read_text_zone(
+            &img,
+            &reg,
+            form,
+            zone,
+            engine,
+            &ctx.out_dir.join(&crop_name),
+        )? {
             answer.question_id = question_id;
             answer.crop_file = crop_name;
             answers.push(answer);
@@ -155,6 +165,7 @@ fn page_key(source_name: &str, page: u32) -> String {
 fn read_text_zone(
     img: &image::GrayImage,
     reg: &Registration,
+    form: &Form,
     zone: &TextZone,
     engine: &mut OcrEngine,
     crop_path: &Path,
@@ -177,8 +188,18 @@ fn read_text_zone(
     let mut review_reasons = Vec::new();
     if text.is_empty() {
         review_reasons.push("no_text");
-    } else if ocr.confidence < LOW_CONFIDENCE {
-        review_reasons.push("low_confidence");
+    } else {
+        if ocr.confidence < LOW_CONFIDENCE {
+            review_reasons.push("low_confidence");
+        }
+        // Handwriting leaves 2–4 mm² of ink per character; a reading with far fewer
+        // characters than the ink suggests has missed lines or words.
+        if (text.chars().count() as f64) < ink_mm2 / INK_MM2_PER_CHAR_MISSING {
+            review_reasons.push("little_text");
+        }
+    }
+    if ink_outside_box(img, reg, form, zone) >= BLANK_INK_MM2 {
+        review_reasons.push("text_outside_box");
     }
     // The review image: what the scan shows, upright, at half the reading resolution.
     let review = downscale2(&raw);
@@ -196,6 +217,68 @@ fn read_text_zone(
         review_reasons,
         crop_file: String::new(),
     }))
+}
+
+/// Ink (mm²) in a band just outside a text zone's box, leaving out everything printed
+/// there (other zones, checkbox rows, printed text, marks, the QR code): writing that ran
+/// past the box and that the crop did not see.
+fn ink_outside_box(
+    img: &image::GrayImage,
+    reg: &Registration,
+    form: &Form,
+    zone: &TextZone,
+) -> f64 {
+    const DPI: f64 = 150.0;
+    let k = px_per_mm(DPI);
+    let (near, far) = (
+        zone.stroke / 2.0 + OUTSIDE_BAND_MM.0,
+        zone.stroke / 2.0 + OUTSIDE_BAND_MM.1,
+    );
+    let outer = zone.rect.grow(far);
+    let inner = zone.rect.grow(near);
+    let mut printed: Vec<RectMm> = form.prints.iter().map(|p| p.rect.grow(0.5)).collect();
+    printed.push(form.qr.grow(1.0));
+    printed.extend(form.marks.iter().map(|m| m.grow(1.0)));
+    for other in &form.zones {
+        match other {
+            Zone::Text(t) if t.id != zone.id => printed.push(t.rect.grow(near)),
+            Zone::Text(_) => {}
+            Zone::Checkbox(g) => {
+                // The whole row: boxes, their labels and the group's label.
+                let top = g
+                    .choices
+                    .iter()
+                    .map(|c| c.rect.y)
+                    .fold(g.label_at.1 - 3.5, f64::min);
+                let bottom = g
+                    .choices
+                    .iter()
+                    .map(|c| c.rect.y + c.rect.h)
+                    .fold(g.label_at.1 + 1.0, f64::max);
+                printed.push(RectMm {
+                    x: 0.0,
+                    y: top - 0.5,
+                    w: form.width,
+                    h: bottom - top + 1.0,
+                });
+            }
+        }
+    }
+    let band = crop(img, &reg.map, &outer, DPI);
+    let clean = clean_zone(&band, &[], 0.0);
+    let mut mask = image::GrayImage::from_pixel(clean.width(), clean.height(), image::Luma([255]));
+    for (x, y, p) in mask.enumerate_pixels_mut() {
+        let (mx, my) = (
+            outer.x + (x as f64 + 0.5) / k,
+            outer.y + (y as f64 + 0.5) / k,
+        );
+        let contains = |r: &RectMm| mx >= r.x && mx <= r.x + r.w && my >= r.y && my <= r.y + r.h;
+        let off_page = mx < 0.0 || my < 0.0 || mx > form.width || my > form.height;
+        if !contains(&inner) && !off_page && !printed.iter().any(contains) {
+            p.0[0] = clean.get_pixel(x, y).0[0];
+        }
+    }
+    ink_pixels(&mask) as f64 / (k * k)
 }
 
 #[cfg(test)]

@@ -79,10 +79,40 @@ pub fn sniff(path: &Path) -> Result<Sniffed, Rejection> {
     }
 }
 
+/// A JPEG decoder fills a truncated file's missing rows with grey and carries on; a scan cut
+/// short (an interrupted copy, a full disk) must not pass for a slip with half an answer.
+/// Every complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it).
+fn check_jpeg_complete(path: &Path) -> Result<(), Rejection> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
+        error: e.to_string(),
+    })?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let tail_len = len.min(256);
+    let mut tail = vec![0u8; tail_len as usize];
+    file.seek(SeekFrom::Start(len - tail_len))
+        .and_then(|_| file.read_exact(&mut tail))
+        .map_err(|e| Rejection::UnreadableFile {
+            error: e.to_string(),
+        })?;
+    if tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
+        Ok(())
+    } else {
+        Err(Rejection::UnreadableFile {
+            error:
+                "the JPEG file is truncated (it has no end-of-image marker): copy or scan it again"
+                    .into(),
+        })
+    }
+}
+
 /// Decodes one page to 8-bit grey (what every later stage works on: a third of an RGB page's
 /// memory, and luminance keeps blue ink dark).
 pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage, Rejection> {
     let Sniffed::Raster(format) = source.format;
+    if format == ImageFormat::Jpeg {
+        check_jpeg_complete(path)?;
+    }
     let file = std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
         error: e.to_string(),
     })?;
@@ -129,6 +159,26 @@ mod tests {
         assert_eq!(sniff(&z).unwrap_err().reason(), "unreadable_file");
         let pdf = write(d.path(), "x.pdf", b"%PDF-1.7\n...");
         assert!(sniff(&pdf).unwrap_err().to_string().contains("PDF"));
+    }
+
+    #[test]
+    fn truncated_jpeg_is_unreadable_not_half_a_page() {
+        let d = tempfile::tempdir().unwrap();
+        let mut jpg = Vec::new();
+        image::GrayImage::from_fn(64, 64, |x, y| image::Luma([(x * y) as u8]))
+            .write_to(&mut std::io::Cursor::new(&mut jpg), ImageFormat::Jpeg)
+            .unwrap();
+        let whole = write(d.path(), "whole.jpg", &jpg);
+        let src = PageSource {
+            file_index: 0,
+            page: 1,
+            format: sniff(&whole).unwrap(),
+        };
+        assert!(decode_page(&whole, &src).is_ok());
+        let cut = write(d.path(), "cut.jpg", &jpg[..jpg.len() * 2 / 3]);
+        let err = decode_page(&cut, &src).unwrap_err();
+        assert_eq!(err.reason(), "unreadable_file");
+        assert!(err.to_string().contains("truncated"), "{err}");
     }
 
     #[test]

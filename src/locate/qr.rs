@@ -1,9 +1,13 @@
 //! Finding and decoding the slip's QR code with rxing, wherever it lies and however the
 //! page is turned.
 //!
-//! The search runs on a half-size copy first: the code's modules are 0.65 mm, still 3 px at
-//! 200 dpi once halved, and the decode is five times cheaper. Full resolution is the
-//! fallback. The corners are scaled back to full-resolution pixels either way.
+//! rxing's finder-pattern search is sensitive to scale: on generated scans the same page
+//! decoded at one scale and not at the next, in no fixed order. So the search is a cascade,
+//! cheapest first: half size (the code's 0.65 mm modules are still 3 px at 200 dpi once
+//! halved, and the decode is five times cheaper than at full size), quarter size, half size
+//! trying harder, full size, full size trying harder. A clean page stops at the first step;
+//! only pages without a code pay for all of them. Corners are scaled back to full-resolution
+//! pixels.
 
 use std::collections::HashSet;
 
@@ -24,11 +28,12 @@ pub struct QrFound {
 /// Below this size a page is searched at full resolution only.
 const HALVE_ABOVE: u32 = 1000;
 
-fn decode(img: &image::GrayImage, scale: f64) -> Option<QrFound> {
+fn decode(img: &image::GrayImage, scale: f64, harder: bool) -> Option<QrFound> {
     let source = Luma8Source::new_with_slice(img.as_raw(), img.width(), img.height()).ok()?;
     let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
     let hints = DecodeHints {
         PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        TryHarder: Some(harder),
         ..Default::default()
     };
     let result = QrReader.decode_with_hints(&mut bitmap, &hints).ok()?;
@@ -48,17 +53,23 @@ pub fn find_qr(img: &image::GrayImage) -> Result<QrFound, String> {
     let mut tried = Vec::new();
     if img.width().min(img.height()) > HALVE_ABOVE {
         let half = downscale2(img);
-        if let Some(found) = decode(&half, 2.0) {
+        let quarter = downscale2(&half);
+        for (im, scale, harder, name) in [
+            (&half, 2.0, false, "1/2"),
+            (&quarter, 4.0, false, "1/4"),
+            (&half, 2.0, true, "1/2 trying harder"),
+        ] {
+            if let Some(found) = decode(im, scale, harder) {
+                return Ok(found);
+            }
+            tried.push(name);
+        }
+    }
+    for (harder, name) in [(false, "full size"), (true, "full size trying harder")] {
+        if let Some(found) = decode(img, 1.0, harder) {
             return Ok(found);
         }
-        tried.push("half resolution");
+        tried.push(name);
     }
-    if let Some(found) = decode(img, 1.0) {
-        return Ok(found);
-    }
-    tried.push("full resolution");
-    Err(format!(
-        "searched the whole page at {}",
-        tried.join(" and ")
-    ))
+    Err(format!("searched the whole page at {}", tried.join(", ")))
 }

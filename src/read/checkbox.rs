@@ -9,8 +9,11 @@ use crate::campaign::{CheckboxGroup, RectMm};
 use crate::geometry::Homography;
 
 use super::crop::{crop, READ_DPI};
-use super::ink::{normalise_paper, INK_LEVEL};
+use super::ink::normalise_paper;
 
+/// Darker than this (paper-normalised) is ink inside a box: the inside of a box is clean
+/// paper (noise stays above ~225), and a pencil tick scans at 140–210.
+const BOX_INK_LEVEL: u8 = 215;
 /// Share of a box's inside that must be ink for the box to count as ticked.
 pub const TICK_RATIO: f64 = 0.08;
 /// How far inside the printed square the measured area starts, mm.
@@ -36,7 +39,7 @@ pub fn score_group(img: &image::GrayImage, map: &Homography, group: &CheckboxGro
             for y in y0..y1.max(y0) {
                 for x in x0..x1.max(x0) {
                     total += 1;
-                    if patch.get_pixel(x, y).0[0] < INK_LEVEL {
+                    if patch.get_pixel(x, y).0[0] < BOX_INK_LEVEL {
                         ink += 1;
                     }
                 }

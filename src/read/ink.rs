@@ -1,38 +1,29 @@
 //! Cleaning a zone crop and measuring its ink.
 //!
 //! Scans differ in paper tone, contrast and noise; handwriting differs from a black felt pen
-//! to a faint pencil. Everything here works relative to the zone's own paper level, so that
-//! one threshold serves every scan. The printed parts of the form inside a zone (grey guide
-//! lines, the box's stroke caught by a slightly-off registration) are removed before ink is
-//! counted and before OCR, so that neither mistakes them for writing.
+//! to a faint pencil whose strokes scan at 140–210 on a 255 paper, as light as the printed
+//! guide lines. So the cleaning works relative to each zone: paper brought to white, the
+//! guide lines removed as lines (by their own measured grey, row by row), then the contrast
+//! stretched from the zone's own ink to its paper, so that pencil reaches OCR as dark as a
+//! pen does. The box's stroke caught by a slightly-off registration is removed last.
 
 use image::GrayImage;
 
-/// Below this (on the paper-normalised scale, paper = 255) a pixel is ink. Blue ballpoint
-/// and black pen sit near 40–90, a soft pencil near 110–150, the printed guide lines near
-/// 200 and scanner noise within ±20 of the paper.
-pub const INK_LEVEL: u8 = 165;
-/// Inside a guide line's band, only clearly darker strokes are ink: the grey line itself
-/// (#c8c8c8 printed, 170–215 once scanned) must go.
-const GUIDE_INK_LEVEL: u8 = 150;
+/// Below this, on the cleaned scale (paper 255, the zone's ink core near 0), a pixel is ink.
+pub const INK_LEVEL: u8 = 128;
+/// Pixels at least this light (paper-normalised) are paper plus scanner noise (σ up to ~8).
+const PAPER_FLOOR: u8 = 232;
+/// The zone's ink core must be at least this dark for the contrast to be stretched: lighter
+/// "ink" is noise or shadow, and stretching it would manufacture writing.
+const MIN_INK_CORE: u8 = 215;
+/// Within a guide line's row, pixels up to this much darker than the row's own median
+/// grey belong to the line (JPEG and noise spread it); darker ones are writing crossing it.
+const GUIDE_SPREAD: u8 = 40;
 
 /// Rescales grey levels so that the zone's paper reads 255. The paper level is a high
 /// percentile of the zone: even a crowded answer covers less than a third of its box.
 pub fn normalise_paper(img: &mut GrayImage) {
-    let mut hist = [0usize; 256];
-    for p in img.as_raw() {
-        hist[*p as usize] += 1;
-    }
-    let total = img.as_raw().len();
-    let mut acc = 0;
-    let mut paper = 255usize;
-    for (v, n) in hist.iter().enumerate() {
-        acc += n;
-        if acc * 100 >= total * 70 {
-            paper = v;
-            break;
-        }
-    }
+    let paper = percentile(img.as_raw(), 70);
     // A zone that is mostly dark is not paper: leave it as it is.
     if paper < 120 {
         return;
@@ -45,32 +36,83 @@ pub fn normalise_paper(img: &mut GrayImage) {
     }
 }
 
-/// Whitens the printed guide lines (rows `guide_rows`, each ± `half_band` px) where they are
-/// lighter than ink, and everything paler than ink elsewhere (paper noise, JPEG ringing).
-pub fn remove_print(img: &mut GrayImage, guide_rows: &[f64], half_band: f64) {
+fn percentile(values: &[u8], pct: usize) -> u8 {
+    let mut hist = [0usize; 256];
+    for p in values {
+        hist[*p as usize] += 1;
+    }
+    let mut acc = 0;
+    for (v, n) in hist.iter().enumerate() {
+        acc += n;
+        if acc * 100 >= values.len() * pct {
+            return v as u8;
+        }
+    }
+    255
+}
+
+/// Whitens the printed guide lines: in each row of the bands around `guide_rows` (± `half_band`
+/// px) where a line shows (the row's median is darker than paper), pixels near that row's
+/// median grey go white; darker strokes crossing the line stay.
+fn remove_guides(img: &mut GrayImage, guide_rows: &[f64], half_band: f64) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw: &mut [u8] = img;
-    let mut in_band = vec![false; h];
     for &gy in guide_rows {
         let y0 = (gy - half_band).floor().max(0.0) as usize;
         let y1 = ((gy + half_band).ceil() as usize).min(h);
-        for b in in_band.iter_mut().take(y1).skip(y0) {
-            *b = true;
-        }
-    }
-    for (y, row) in raw.chunks_exact_mut(w).enumerate() {
-        let level = if in_band[y] {
-            GUIDE_INK_LEVEL
-        } else {
-            INK_LEVEL
-        };
-        for p in row.iter_mut() {
-            if *p >= level {
-                *p = 255;
+        for y in y0..y1 {
+            let row = &mut raw[y * w..(y + 1) * w];
+            let median = percentile(row, 50);
+            if median >= PAPER_FLOOR {
+                continue;
+            }
+            let cut = median.saturating_sub(GUIDE_SPREAD);
+            for p in row.iter_mut() {
+                if *p > cut {
+                    *p = 255;
+                }
             }
         }
     }
-    clear_border_lines(img);
+}
+
+/// Stretches the zone's contrast from its ink core (the darkest 5 % of its non-paper
+/// pixels) to the paper floor, whitening paper noise. Returns the ink core found.
+fn stretch_to_ink(img: &mut GrayImage) -> u8 {
+    let dark: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .copied()
+        .filter(|p| *p < PAPER_FLOOR)
+        .collect();
+    if dark.is_empty() {
+        img.iter_mut().for_each(|p| *p = 255);
+        return 255;
+    }
+    let core = percentile(&dark, 5);
+    if core > MIN_INK_CORE {
+        // Only noise: no stretch, but paper noise goes.
+        for p in img.iter_mut() {
+            if *p >= PAPER_FLOOR {
+                *p = 255;
+            }
+        }
+        return core;
+    }
+    let span = (PAPER_FLOOR - core) as f64;
+    let lut: Vec<u8> = (0..256)
+        .map(|v| {
+            if v <= core as usize {
+                0
+            } else {
+                ((v as f64 - core as f64) * 255.0 / span).round().min(255.0) as u8
+            }
+        })
+        .collect();
+    for p in img.iter_mut() {
+        *p = lut[*p as usize];
+    }
+    core
 }
 
 /// Removes what is left of the printed box near the crop's edges: a row or column, within
@@ -97,15 +139,18 @@ fn clear_border_lines(img: &mut GrayImage) {
 }
 
 /// The cleaning every zone gets before its ink is measured and it is OCRed: paper brought
-/// to white, guide lines and box remnants removed, paler-than-ink pixels whitened.
+/// to white, guide lines removed (rows `guide_rows` ± `half_band` px), contrast stretched
+/// to the zone's own ink, box remnants removed.
 pub fn clean_zone(raw: &GrayImage, guide_rows: &[f64], half_band: f64) -> GrayImage {
     let mut clean = raw.clone();
     normalise_paper(&mut clean);
-    remove_print(&mut clean, guide_rows, half_band);
+    remove_guides(&mut clean, guide_rows, half_band);
+    stretch_to_ink(&mut clean);
+    clear_border_lines(&mut clean);
     clean
 }
 
-/// Ink pixels in the cleaned crop. Isolated specks (a pixel with no dark neighbour) are
+/// Ink pixels in a cleaned crop. Isolated specks (a pixel with no dark neighbour) are
 /// scanner dust, not writing, and are not counted.
 pub fn ink_pixels(img: &GrayImage) -> usize {
     let (w, h) = (img.width() as usize, img.height() as usize);
@@ -143,25 +188,44 @@ mod tests {
     }
 
     #[test]
-    fn guide_lines_go_but_ink_across_them_stays() {
-        let mut img = GrayImage::from_pixel(200, 100, image::Luma([255]));
+    fn guide_lines_go_but_faint_pencil_across_them_stays_and_darkens() {
+        let mut img = GrayImage::from_pixel(200, 100, image::Luma([250]));
         for x in 0..200 {
             img.put_pixel(x, 50, image::Luma([200]));
             img.put_pixel(x, 51, image::Luma([190]));
         }
-        // A pencil stroke crossing the line.
+        // A faint pencil stroke crossing the line, as light as 150.
         for y in 30..70 {
-            img.put_pixel(100, y, image::Luma([130]));
-            img.put_pixel(101, y, image::Luma([130]));
+            img.put_pixel(100, y, image::Luma([150]));
+            img.put_pixel(101, y, image::Luma([150]));
         }
-        remove_print(&mut img, &[50.5], 3.0);
-        assert_eq!(img.get_pixel(20, 50).0[0], 255);
-        assert_eq!(img.get_pixel(100, 50).0[0], 130);
-        assert_eq!(ink_pixels(&img), 80);
+        let clean = clean_zone(&img, &[50.5], 3.0);
+        assert_eq!(clean.get_pixel(20, 50).0[0], 255, "the guide line is gone");
+        assert_eq!(
+            clean.get_pixel(100, 50).0[0],
+            0,
+            "the pencil crossing it is ink, stretched to black"
+        );
+        assert_eq!(clean.get_pixel(100, 35).0[0], 0);
+        assert_eq!(ink_pixels(&clean), 80);
     }
 
     #[test]
-    fn box_stroke_at_the_edge_is_removed_and_specks_do_not_count() {
+    fn noise_alone_is_never_stretched_into_ink() {
+        // Paper with σ≈8 noise and a few dust specks.
+        let mut rng = 12345u32;
+        let mut img = GrayImage::from_fn(400, 300, |_, _| {
+            rng = rng.wrapping_mul(1664525).wrapping_add(1013904223);
+            image::Luma([(235 + (rng >> 24) % 20) as u8])
+        });
+        img.put_pixel(10, 10, image::Luma([0]));
+        img.put_pixel(200, 100, image::Luma([30]));
+        let clean = clean_zone(&img, &[], 0.0);
+        assert_eq!(ink_pixels(&clean), 0);
+    }
+
+    #[test]
+    fn box_stroke_at_the_edge_is_removed() {
         let mut img = GrayImage::from_pixel(300, 200, image::Luma([255]));
         for x in 0..300 {
             img.put_pixel(x, 1, image::Luma([30]));
@@ -169,8 +233,7 @@ mod tests {
         for y in 0..200 {
             img.put_pixel(298, y, image::Luma([30]));
         }
-        img.put_pixel(150, 100, image::Luma([0]));
-        remove_print(&mut img, &[], 0.0);
-        assert_eq!(ink_pixels(&img), 0);
+        let clean = clean_zone(&img, &[], 0.0);
+        assert_eq!(ink_pixels(&clean), 0);
     }
 }

@@ -1,0 +1,213 @@
+//! Degrading an upright page like an office scanner: a small tilt and shift on the scanner
+//! bed, paper tint, sensor noise, sometimes a slight blur or a grayscale scan, and the file
+//! encodings met in practice (JPEG of varying quality, PNG, TIFF).
+
+use std::io::Cursor;
+
+use anyhow::{anyhow, Context};
+use image::codecs::jpeg::{JpegEncoder, PixelDensity};
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{GrayImage, ImageEncoder, Luma, Rgb, RgbImage};
+
+use crate::geometry::{resample, Homography};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Format {
+    Jpeg(u8),
+    Png,
+    Tiff,
+}
+
+impl Format {
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Jpeg(_) => "jpg",
+            Format::Png => "png",
+            Format::Tiff => "tif",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ScanParams {
+    pub tilt_deg: f64,
+    pub shift_mm: (f64, f64),
+    /// Per-channel multiplier of the paper (slightly yellow or grey paper).
+    pub tint: [f64; 3],
+    /// Grey level of the scanner lid around the page.
+    pub fill: u8,
+    pub noise_sigma: f64,
+    pub blur: bool,
+    pub gray: bool,
+    /// Auto-levels: most office scanners push the paper to pure white, which clips the paper
+    /// noise away (and keeps the files small); false keeps the tinted, noisy paper.
+    pub white_clip: bool,
+}
+
+pub(crate) enum Scanned {
+    Rgb(RgbImage),
+    Gray(GrayImage),
+}
+
+/// Places `page` (drawn at `ppm` pixels per mm) on the scanner bed and degrades it.
+pub(crate) fn scan(
+    mut page: RgbImage,
+    ppm: f64,
+    p: &ScanParams,
+    rng: &mut fastrand::Rng,
+) -> anyhow::Result<Scanned> {
+    for px in page.pixels_mut() {
+        for c in 0..3 {
+            px.0[c] = (px.0[c] as f64 * p.tint[c]).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    let (pw, ph) = (page.width() as f64, page.height() as f64);
+    let th = p.tilt_deg.to_radians();
+    let (s, c) = th.sin_cos();
+    // The canvas grows with the tilt and the shift so that no corner of the page (nor its
+    // registration marks) leaves the image.
+    let margin = ppm * (3.0 + p.shift_mm.0.abs().max(p.shift_mm.1.abs()));
+    let ow = (pw * c.abs() + ph * s.abs() + 2.0 * margin).ceil();
+    let oh = (pw * s.abs() + ph * c.abs() + 2.0 * margin).ceil();
+    let (pcx, pcy) = (pw / 2.0, ph / 2.0);
+    let (ocx, ocy) = (ow / 2.0 + p.shift_mm.0 * ppm, oh / 2.0 + p.shift_mm.1 * ppm);
+    let fwd = Homography::similarity(
+        1.0,
+        th,
+        ocx - (c * pcx - s * pcy),
+        ocy - (s * pcx + c * pcy),
+    );
+    let inv = fwd
+        .inverse()
+        .ok_or_else(|| anyhow!("scanner placement is not invertible"))?;
+    let fill = Rgb([p.fill, p.fill, p.fill.saturating_sub(2)]);
+    let placed = resample(&page, ow as u32, oh as u32, fill, |x, y| inv.apply(x, y));
+    drop(page);
+
+    let sigma = p.noise_sigma;
+    let paper = 255.0 * p.tint.iter().cloned().fold(1.0, f64::min);
+    let gain = if p.white_clip {
+        (255.0 / (paper - 1.2 * sigma).max(128.0)) as f32
+    } else {
+        1.0
+    };
+    // Sum of four uniforms: close enough to Gaussian for sensor noise, and cheap.
+    let noise = move |rng: &mut fastrand::Rng| {
+        ((rng.f64() + rng.f64() + rng.f64() + rng.f64() - 2.0) * 3f64.sqrt() * sigma) as f32
+    };
+    if p.gray {
+        let mut g = GrayImage::from_fn(placed.width(), placed.height(), |x, y| {
+            let q = placed.get_pixel(x, y).0;
+            Luma([((q[0] as u32 * 299 + q[1] as u32 * 587 + q[2] as u32 * 114) / 1000) as u8])
+        });
+        if p.blur {
+            blur121(
+                g.as_mut(),
+                placed.width() as usize,
+                placed.height() as usize,
+                1,
+            );
+        }
+        for v in g.iter_mut() {
+            *v = ((*v as f32 + noise(rng)) * gain).round().clamp(0.0, 255.0) as u8;
+        }
+        Ok(Scanned::Gray(g))
+    } else {
+        let mut img = placed;
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        if p.blur {
+            blur121(img.as_mut(), w, h, 3);
+        }
+        for px in img.pixels_mut() {
+            // Mostly luminance noise, a little per channel (sensor colour noise).
+            let n = noise(rng);
+            for c in 0..3 {
+                let v = (px.0[c] as f32 + n + noise(rng) * 0.15) * gain;
+                px.0[c] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+        Ok(Scanned::Rgb(img))
+    }
+}
+
+/// Separable [1 2 1]/4 blur: the softness of a scanner slightly out of focus.
+fn blur121(buf: &mut [u8], w: usize, h: usize, nc: usize) {
+    let mut tmp = buf.to_vec();
+    for y in 0..h {
+        for x in 1..w.saturating_sub(1) {
+            for c in 0..nc {
+                let i = (y * w + x) * nc + c;
+                tmp[i] =
+                    ((buf[i - nc] as u16 + 2 * buf[i] as u16 + buf[i + nc] as u16 + 2) / 4) as u8;
+            }
+        }
+    }
+    let stride = w * nc;
+    for y in 1..h.saturating_sub(1) {
+        for i in y * stride..(y + 1) * stride {
+            buf[i] = ((tmp[i - stride] as u16 + 2 * tmp[i] as u16 + tmp[i + stride] as u16 + 2) / 4)
+                as u8;
+        }
+    }
+}
+
+/// Encodes a scanned page; JPEG files carry their resolution (JFIF density).
+pub(crate) fn encode(img: &Scanned, format: Format, dpi: u32) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Cursor::new(Vec::new());
+    let (raw, w, h, ct) = match img {
+        Scanned::Rgb(i) => (
+            i.as_raw(),
+            i.width(),
+            i.height(),
+            image::ExtendedColorType::Rgb8,
+        ),
+        Scanned::Gray(i) => (
+            i.as_raw(),
+            i.width(),
+            i.height(),
+            image::ExtendedColorType::L8,
+        ),
+    };
+    match format {
+        Format::Jpeg(q) => {
+            let mut enc = JpegEncoder::new_with_quality(&mut buf, q);
+            enc.set_pixel_density(PixelDensity::dpi(dpi as u16));
+            enc.write_image(raw, w, h, ct)
+        }
+        Format::Png => {
+            PngEncoder::new_with_quality(&mut buf, CompressionType::Best, FilterType::Adaptive)
+                .write_image(raw, w, h, ct)
+        }
+        Format::Tiff => {
+            return encode_tiff(img, dpi)
+                .with_context(|| format!("encoding a {w}×{h} page as TIFF"))
+        }
+    }
+    .with_context(|| format!("encoding a {w}×{h} page as {format:?}"))?;
+    Ok(buf.into_inner())
+}
+
+/// TIFF through the tiff crate directly: the image crate writes it uncompressed, and archival
+/// scans are Deflate-compressed with their resolution recorded.
+fn encode_tiff(img: &Scanned, dpi: u32) -> anyhow::Result<Vec<u8>> {
+    use tiff::encoder::{colortype, Compression, DeflateLevel, Rational, TiffEncoder};
+    use tiff::tags::{Predictor, ResolutionUnit};
+    let mut buf = Cursor::new(Vec::new());
+    let mut enc = TiffEncoder::new(&mut buf)?
+        .with_compression(Compression::Deflate(DeflateLevel::Best))
+        .with_predictor(Predictor::Horizontal);
+    let res = Rational { n: dpi, d: 1 };
+    match img {
+        Scanned::Gray(i) => {
+            let mut im = enc.new_image::<colortype::Gray8>(i.width(), i.height())?;
+            im.resolution(ResolutionUnit::Inch, res);
+            im.write_data(i.as_raw())?;
+        }
+        Scanned::Rgb(i) => {
+            let mut im = enc.new_image::<colortype::RGB8>(i.width(), i.height())?;
+            im.resolution(ResolutionUnit::Inch, res);
+            im.write_data(i.as_raw())?;
+        }
+    }
+    Ok(buf.into_inner())
+}
