@@ -36,7 +36,24 @@ pub struct Summary {
     pub jobs: usize,
     pub seconds: f64,
     pub pages_per_second: f64,
+    /// Peak resident memory of the process, MiB (Linux only; 0 elsewhere).
+    pub peak_rss_mib: f64,
     pub output: String,
+}
+
+/// The process's peak resident set size in MiB, from /proc (VmHWM), or 0 when unknown.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
 }
 
 impl Summary {
@@ -61,6 +78,7 @@ impl Summary {
             jobs: 0,
             seconds: 0.0,
             pages_per_second: 0.0,
+            peak_rss_mib: 0.0,
             output: String::new(),
         };
         for p in pages {
@@ -117,8 +135,8 @@ impl Summary {
         let mut t = String::new();
         let _ = writeln!(
             t,
-            "urnscan: {} page(s) from {} file(s) in {:.1} s ({:.2} pages/s, {} worker(s))",
-            self.pages_read, self.files, self.seconds, self.pages_per_second, self.jobs
+            "urnscan: {} page(s) from {} file(s) in {:.1} s ({:.2} pages/s, {} worker(s), peak memory {:.0} MiB)",
+            self.pages_read, self.files, self.seconds, self.pages_per_second, self.jobs, self.peak_rss_mib
         );
         let _ = writeln!(
             t,
