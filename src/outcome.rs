@@ -8,35 +8,50 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rejection {
     /// No QR code could be decoded anywhere on the page.
-    NoQr {
-        tried: String,
-    },
+    NoQr { tried: String },
     /// A QR code that is not one of this campaign's (a flyer, another campaign's form).
-    ForeignQr {
-        payload: String,
-        why: String,
-    },
+    ForeignQr { payload: String, why: String },
+    /// The payload follows the template but names a form the campaign does not have.
     UnknownForm {
         form: String,
+        payload: String,
+        serial: String,
     },
     UnknownUrn {
         urn: String,
+        payload: String,
+        serial: String,
     },
     UnknownQuestion {
         question: String,
         form: String,
+        payload: String,
+        serial: String,
     },
     /// The file's bytes could not be decoded as the format they claim.
-    UnreadableFile {
-        error: String,
-    },
+    UnreadableFile { error: String },
     /// Not a format urnscan reads (a text file, a photo in HEIC, a PDF for now...).
-    UnsupportedFile {
-        what: String,
-    },
+    UnsupportedFile { what: String },
 }
 
 impl Rejection {
+    /// The QR payload and serial read on the page, when a code was decoded.
+    pub fn qr(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Rejection::ForeignQr { payload, .. } => (Some(payload), None),
+            Rejection::UnknownForm {
+                payload, serial, ..
+            }
+            | Rejection::UnknownUrn {
+                payload, serial, ..
+            }
+            | Rejection::UnknownQuestion {
+                payload, serial, ..
+            } => (Some(payload), Some(serial)),
+            _ => (None, None),
+        }
+    }
+
     pub fn reason(&self) -> &'static str {
         match self {
             Rejection::NoQr { .. } => "no_qr",
@@ -80,9 +95,9 @@ impl fmt::Display for Rejection {
                     "QR code is not a slip of this campaign: {why} ({shown:?}{ell})"
                 )
             }
-            Rejection::UnknownForm { form } => write!(f, "unknown form '{form}'"),
-            Rejection::UnknownUrn { urn } => write!(f, "unknown urn '{urn}'"),
-            Rejection::UnknownQuestion { question, form } => {
+            Rejection::UnknownForm { form, .. } => write!(f, "unknown form '{form}'"),
+            Rejection::UnknownUrn { urn, .. } => write!(f, "unknown urn '{urn}'"),
+            Rejection::UnknownQuestion { question, form, .. } => {
                 write!(f, "unknown question '{question}' for form '{form}'")
             }
             Rejection::UnreadableFile { error } => write!(f, "cannot decode the file: {error}"),

@@ -130,6 +130,8 @@ pub fn identify<'c>(
         .form(&payload.form)
         .ok_or_else(|| Rejection::UnknownForm {
             form: payload.form.clone(),
+            payload: text.to_string(),
+            serial: payload.serial.clone(),
         })?;
     let question_ok = match &form.qr_question {
         QrQuestion::Registry => campaign.question(&payload.question).is_some(),
@@ -139,11 +141,15 @@ pub fn identify<'c>(
         return Err(Rejection::UnknownQuestion {
             question: payload.question.clone(),
             form: form.id.clone(),
+            payload: text.to_string(),
+            serial: payload.serial.clone(),
         });
     }
     if campaign.urn(&payload.urn).is_none() {
         return Err(Rejection::UnknownUrn {
             urn: payload.urn.clone(),
+            payload: text.to_string(),
+            serial: payload.serial.clone(),
         });
     }
     Ok((form, payload))

@@ -11,8 +11,8 @@ use crate::outcome::Rejection;
 
 /// Largest side accepted: an A3 page at 600 dpi is 7016 × 9921 pixels.
 const MAX_SIDE: u32 = 16_000;
-/// Most memory one decode may allocate.
-const MAX_ALLOC: u64 = 1 << 30;
+/// Most memory one decode may allocate: an A3 page at 600 dpi in RGB is 210 MiB.
+const MAX_ALLOC: u64 = 400 << 20;
 
 /// What a file holds, as far as its first bytes tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,8 @@ fn check_jpeg_complete(path: &Path) -> Result<(), Rejection> {
         error: e.to_string(),
     })?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let tail_len = len.min(256);
+    // Some writers append metadata after the image; 64 KiB covers what scanners add.
+    let tail_len = len.min(64 * 1024);
     let mut tail = vec![0u8; tail_len as usize];
     file.seek(SeekFrom::Start(len - tail_len))
         .and_then(|_| file.read_exact(&mut tail))

@@ -48,6 +48,10 @@ pub enum Status {
     Ok,
     Blank,
     Duplicate,
+    /// Same serial as an earlier page but a different payload (urn, question or form): two
+    /// forms printed with one number. Reported as a duplicate, with its own detail, because
+    /// its contribution id would collide with the first one's.
+    Conflict,
     Rejected,
 }
 
@@ -56,7 +60,7 @@ impl Status {
         match self {
             Status::Ok => "ok",
             Status::Blank => "blank",
-            Status::Duplicate => "duplicate",
+            Status::Duplicate | Status::Conflict => "duplicate",
             Status::Rejected => "rejected",
         }
     }
@@ -98,7 +102,8 @@ fn place(r: &PageResult) -> String {
 }
 
 /// Decides each page's status. A serial seen on an earlier page (in input order) makes the
-/// page a duplicate of that one; two different serials never are.
+/// page a duplicate of that one (a conflict when the rest of the payload differs); two
+/// different serials never are.
 pub fn finalise(results: &[PageResult]) -> Vec<FinalPage<'_>> {
     let mut first: HashMap<&str, &PageResult> = HashMap::new();
     results
@@ -111,9 +116,15 @@ pub fn finalise(results: &[PageResult]) -> Vec<FinalPage<'_>> {
             },
             Outcome::Slip(s) => {
                 if let Some(earlier) = first.get(s.serial.as_str()) {
+                    let same_payload =
+                        matches!(&earlier.outcome, Outcome::Slip(e) if e.payload == s.payload);
                     FinalPage {
                         result: r,
-                        status: Status::Duplicate,
+                        status: if same_payload {
+                            Status::Duplicate
+                        } else {
+                            Status::Conflict
+                        },
                         first_seen: Some(place(earlier)),
                     }
                 } else {
@@ -167,15 +178,12 @@ pub fn page_row(campaign: &Campaign, p: &FinalPage) -> Vec<String> {
     let mut row = vec![r.source_file.clone(), page, p.status.as_str().to_string()];
     match &r.outcome {
         Outcome::Rejected(rej) => {
-            let payload = match rej {
-                Rejection::ForeignQr { payload, .. } => printable(payload, 300),
-                _ => String::new(),
-            };
+            let (payload, serial) = rej.qr();
             row.extend([
                 rej.reason().to_string(),
                 printable(&rej.to_string(), 500),
-                payload,
-                String::new(),
+                payload.map(|p| printable(p, 300)).unwrap_or_default(),
+                serial.unwrap_or_default().to_string(),
                 String::new(),
                 String::new(),
             ]);
@@ -183,6 +191,10 @@ pub fn page_row(campaign: &Campaign, p: &FinalPage) -> Vec<String> {
         Outcome::Slip(s) => {
             let detail = match (p.status, &p.first_seen) {
                 (Status::Duplicate, Some(first)) => format!("same serial {} as {first}", s.serial),
+                (Status::Conflict, Some(first)) => format!(
+                    "serial {} was already read on {first} with a different QR code: a printing error; check both slips",
+                    s.serial
+                ),
                 (Status::Blank, _) => "nothing written in the answer zones".to_string(),
                 _ => format!("{} answer(s), tilt {:.1}°", s.answers.len(), s.tilt_deg),
             };
@@ -336,6 +348,25 @@ mod tests {
         assert_eq!(row[2], "duplicate");
         assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
         assert!(contribution_rows(&c, "W07", &f[2]).is_empty());
+    }
+
+    #[test]
+    fn same_serial_with_another_payload_is_a_reported_conflict() {
+        let mut other = slip("000001", 1);
+        if let Outcome::Slip(s) = &mut other {
+            s.payload = s.payload.replace("u=U07", "u=U03");
+        }
+        let results = vec![page("a.jpg", slip("000001", 1)), page("d.jpg", other)];
+        let f = finalise(&results);
+        assert_eq!(f[1].status, Status::Conflict);
+        let c = Campaign::builtin().unwrap();
+        let row = page_row(&c, &f[1]);
+        assert_eq!(row[2], "duplicate");
+        assert!(
+            row[4].contains("different QR code: a printing error"),
+            "{}",
+            row[4]
+        );
     }
 
     #[test]

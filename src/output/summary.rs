@@ -87,16 +87,25 @@ impl Summary {
             match p.status {
                 Status::Ok => s.ok += 1,
                 Status::Blank => s.blank += 1,
-                Status::Duplicate => {
+                Status::Duplicate | Status::Conflict => {
                     s.duplicate += 1;
+                    let first = p.first_seen.clone().unwrap_or_default();
+                    let (message, advice) = if p.status == Status::Duplicate {
+                        (
+                            format!("same slip as {first}"),
+                            "the slip was scanned twice: only the first scan counts",
+                        )
+                    } else {
+                        (
+                            format!("same serial as {first} but a different QR code"),
+                            "two forms were printed with one number: check both slips; only the first is counted",
+                        )
+                    };
                     s.duplicates.push(Problem {
                         page: p.place(),
                         reason: "duplicate".into(),
-                        message: format!(
-                            "same serial as {}",
-                            p.first_seen.clone().unwrap_or_default()
-                        ),
-                        advice: "the slip was scanned twice: only the first scan counts".into(),
+                        message,
+                        advice: advice.into(),
                     });
                 }
                 Status::Rejected => {

@@ -51,26 +51,35 @@ fn percentile(values: &[u8], pct: usize) -> u8 {
     255
 }
 
-/// Whitens the printed guide lines: in each row of the bands around `guide_rows` (± `half_band`
-/// px) where a line shows (the row's median is darker than paper), pixels near that row's
-/// median grey go white; darker strokes crossing the line stay.
+/// Whitens the printed guide lines in the bands around `guide_rows` (± `half_band` px).
+/// A line is rarely one pixel row: a registration off by a tenth of a degree makes it step
+/// from row to row across the zone. So the line's grey is measured for the whole band (for
+/// each column, its darkest pixel in the band; the line's grey is the median of those, since
+/// writing crosses only a minority of columns), and every band pixel near that grey or
+/// lighter goes white, while darker strokes crossing the line stay.
 fn remove_guides(img: &mut GrayImage, guide_rows: &[f64], half_band: f64) {
     let (w, h) = (img.width() as usize, img.height() as usize);
+    if w == 0 || h == 0 {
+        return;
+    }
     let raw: &mut [u8] = img;
     for &gy in guide_rows {
         let y0 = (gy - half_band).floor().max(0.0) as usize;
-        let y1 = ((gy + half_band).ceil() as usize).min(h);
-        for y in y0..y1 {
-            let row = &mut raw[y * w..(y + 1) * w];
-            let median = percentile(row, 50);
-            if median >= PAPER_FLOOR {
-                continue;
-            }
-            let cut = median.saturating_sub(GUIDE_SPREAD);
-            for p in row.iter_mut() {
-                if *p > cut {
-                    *p = 255;
-                }
+        let y1 = ((gy + half_band).ceil().max(0.0) as usize).min(h);
+        if y0 >= y1 {
+            continue;
+        }
+        let column_min: Vec<u8> = (0..w)
+            .map(|x| (y0..y1).map(|y| raw[y * w + x]).min().unwrap_or(255))
+            .collect();
+        let line = percentile(&column_min, 50);
+        if line >= PAPER_FLOOR {
+            continue;
+        }
+        let cut = line.saturating_sub(GUIDE_SPREAD);
+        for p in &mut raw[y0 * w..y1 * w] {
+            if *p > cut {
+                *p = 255;
             }
         }
     }
@@ -119,6 +128,9 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
 /// the outer 4 % of the crop, that is mostly ink is a printed stroke, not writing.
 fn clear_border_lines(img: &mut GrayImage) {
     let (w, h) = (img.width() as usize, img.height() as usize);
+    if w < 8 || h < 8 {
+        return;
+    }
     let margin_y = (h / 25).max(2);
     let margin_x = (w / 25).max(2);
     let raw: &mut [u8] = img;
