@@ -40,6 +40,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
             return Err(UsageError(format!("input '{}' does not exist", input.display())).into());
         }
     }
+    check_out_apart_from_inputs(&args.out, &args.inputs)?;
     if args.out.exists() && !args.out.is_dir() {
         bail!(UsageError(format!(
             "--out '{}' exists and is not a folder",
@@ -64,6 +65,42 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         },
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
     })
+}
+
+/// The path as the file system resolves it (links followed) when it exists, else made
+/// absolute as written.
+fn resolved(p: &std::path::Path) -> std::path::PathBuf {
+    p.canonicalize()
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The output folder must not lie inside a scanned folder (its crops would be read as scans
+/// on the next run) and no input may lie inside the output folder (its files would be
+/// mistaken for urnscan's own).
+fn check_out_apart_from_inputs(
+    out: &std::path::Path,
+    inputs: &[std::path::PathBuf],
+) -> Result<(), UsageError> {
+    let out_abs = resolved(out);
+    for input in inputs {
+        let in_abs = resolved(input);
+        if in_abs.is_dir() && out_abs.starts_with(&in_abs) {
+            return Err(UsageError(format!(
+                "the output folder '{}' is inside the input folder '{}': choose an output folder outside the scans",
+                out.display(),
+                input.display()
+            )));
+        }
+        if in_abs.starts_with(&out_abs) {
+            return Err(UsageError(format!(
+                "the input '{}' is inside the output folder '{}': choose another output folder",
+                input.display(),
+                out.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The input folder's name (for a file, its folder's name).

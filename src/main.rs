@@ -131,8 +131,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             if !s.balanced() {
                 eprintln!(
-                    "urnscan: internal error: pages read ({}) ≠ ok + blank + duplicate + rejected",
-                    s.pages_read
+                    "urnscan: internal error: the page accounting does not balance ({}); this is a bug, please report it",
+                    s.accounting_errors.join("; ")
                 );
                 return Ok(Exit::Internal);
             }

@@ -12,10 +12,10 @@ use rayon::prelude::*;
 
 use crate::campaign::Campaign;
 use crate::input::{discover, sniff, InputFile, PageSource};
-use crate::outcome::{Outcome, PageResult};
+use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
 use crate::output::rows::{
-    contribution_rows, contributions_header, finalise, page_row, pages_header,
+    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
 };
 use crate::output::summary::Summary;
 use crate::read::ocr::{OcrEngine, OcrSettings};
@@ -79,20 +79,27 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     std::fs::create_dir_all(cfg.out.join("crops"))
         .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
 
-    let files = discover(&cfg.inputs, Some(&cfg.out))?;
+    let files = discover(&cfg.inputs)?;
     let work: Vec<Work> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| match sniff(&f.path) {
-            Ok(format) => Work::Page {
-                file: i,
-                source: PageSource {
-                    file_index: i,
-                    page: 1,
-                    format,
+        .map(|(i, f)| {
+            match f
+                .unreadable
+                .clone()
+                .map(|error| Rejection::UnreadableFile { error })
+                .map_or_else(|| sniff(&f.path), Err)
+            {
+                Ok(format) => Work::Page {
+                    file: i,
+                    source: PageSource {
+                        file_index: i,
+                        page: 1,
+                        format,
+                    },
                 },
-            },
-            Err(rejection) => Work::FileRejected { file: i, rejection },
+                Err(rejection) => Work::FileRejected { file: i, rejection },
+            }
         })
         .collect();
 
@@ -119,7 +126,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         campaign: &cfg.campaign,
         out_dir: &cfg.out,
     };
-    let results: Result<Vec<PageResult>, Fatal> = pool.install(|| {
+    let results: anyhow::Result<Vec<PageResult>> = pool.install(|| {
         work.par_iter()
             .with_max_len(1)
             .map(|w| {
@@ -135,21 +142,19 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let results = results?;
 
     let pages = finalise(&results);
-    let mut contributions = Vec::new();
-    let mut counted = Vec::new();
-    for p in &pages {
-        for row in contribution_rows(&cfg.campaign, &cfg.batch, p) {
-            contributions.push(row);
-        }
-        if let (Some(s), crate::output::rows::Status::Ok) = (p.slip(), p.status) {
-            for a in &s.answers {
-                let review =
-                    !a.review_reasons.is_empty() || s.ticks.iter().any(|t| t.codes.len() > 1);
-                counted.push((s.urn.clone(), a.question_id.clone(), review));
-            }
-        }
-    }
+    let contributions: Vec<Vec<String>> = pages
+        .iter()
+        .flat_map(|p| contribution_rows(&cfg.campaign, &cfg.batch, p))
+        .collect();
     let page_rows: Vec<Vec<String>> = pages.iter().map(|p| page_row(&cfg.campaign, p)).collect();
+    let header = contributions_header(&cfg.campaign);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+    let (urn, question, review) = (col("urn_id"), col("question_id"), col("needs_review"));
+    let counted: Vec<(String, String, bool)> = contributions
+        .iter()
+        .map(|r| (r[urn].clone(), r[question].clone(), r[review] == "true"))
+        .collect();
+    let accounting = check_accounting(&files, &work, &page_rows, &pages, contributions.len());
     write_csv(
         &cfg.out.join("pages.csv"),
         cfg.dialect,
@@ -159,11 +164,12 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     write_csv(
         &cfg.out.join("contributions.csv"),
         cfg.dialect,
-        &contributions_header(&cfg.campaign),
+        &header,
         &contributions,
     )?;
 
     let mut summary = Summary::new(&pages, &counted);
+    summary.accounting_errors = accounting;
     summary.campaign = cfg.campaign.id.clone();
     summary.batch = cfg.batch.clone();
     summary.files = files.len();
@@ -181,12 +187,50 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     Ok(RunResult { summary })
 }
 
+/// Checks that nothing was lost or counted twice on the way from files to rows: every work
+/// item is one pages.csv row, every file has a row, every answer of a page with status ok
+/// is one contribution. A failure is a bug in urnscan, reported with exit code 4.
+fn check_accounting(
+    files: &[InputFile],
+    work: &[Work],
+    page_rows: &[Vec<String>],
+    pages: &[FinalPage],
+    contributions: usize,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    if page_rows.len() != work.len() {
+        errors.push(format!(
+            "{} pages to read but {} rows in pages.csv",
+            work.len(),
+            page_rows.len()
+        ));
+    }
+    let named: std::collections::HashSet<&str> = page_rows.iter().map(|r| r[0].as_str()).collect();
+    for f in files {
+        if !named.contains(f.source_name.as_str()) {
+            errors.push(format!("{} has no row in pages.csv", f.source_name));
+        }
+    }
+    let answers: usize = pages
+        .iter()
+        .filter(|p| p.status == Status::Ok)
+        .filter_map(|p| p.slip())
+        .map(|s| s.answers.len())
+        .sum();
+    if answers != contributions {
+        errors.push(format!(
+            "{answers} answers read but {contributions} contributions written"
+        ));
+    }
+    errors
+}
+
 fn process(
     ctx: &PageContext,
     files: &[InputFile],
     w: &Work,
     ocr: &OcrSettings,
-) -> Result<PageResult, Fatal> {
+) -> anyhow::Result<PageResult> {
     match w {
         Work::FileRejected { file, rejection } => Ok(PageResult {
             source_file: files[*file].source_name.clone(),
@@ -195,9 +239,32 @@ fn process(
         }),
         Work::Page { file, source } => {
             let f = &files[*file];
-            let outcome = with_engine(ocr, |engine| {
-                read_page(ctx, &f.path, &f.source_name, source, engine)
-            })?;
+            // One page that trips a bug (in urnscan or a decoder) must not take the batch
+            // down: it becomes a row saying so, and the worker gets a fresh engine.
+            let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                with_engine(ocr, |engine| {
+                    read_page(ctx, &f.path, &f.source_name, source, engine)
+                })
+            }));
+            let outcome = match attempt {
+                Ok(result) => result.with_context(|| {
+                    format!(
+                        "stopped while reading {} page {}",
+                        f.source_name, source.page
+                    )
+                })?,
+                Err(panic) => {
+                    ENGINE.with(|e| e.borrow_mut().take());
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown failure".into());
+                    Outcome::Rejected(Rejection::UnreadableFile {
+                        error: format!("urnscan failed on this page ({what}); this is a bug, please report it with the file"),
+                    })
+                }
+            };
             Ok(PageResult {
                 source_file: f.source_name.clone(),
                 page: Some(source.page),

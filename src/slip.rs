@@ -12,7 +12,7 @@ use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{clean_zone, ink_pixels};
-use crate::read::ocr::{OcrEngine, OcrError};
+use crate::read::ocr::{OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
 
 /// Less ink than this in an answer zone (mm², after cleaning) is a blank answer. A short
@@ -189,10 +189,22 @@ fn read_text_zone(
     if ink_mm2 < BLANK_INK_MM2 {
         return Ok(None);
     }
-    let ocr = engine.read(&clean, READ_DPI as u32)?;
+    // An engine that fails on one zone fails that answer, not the batch: the answer is kept
+    // (there is ink) with no text and a reason, and a person reads its crop.
+    let ocr = match engine.read(&clean, READ_DPI as u32) {
+        Ok(ocr) => ocr,
+        Err(e) => OcrText {
+            text: String::new(),
+            confidence: 0.0,
+            word_confidences: Vec::new(),
+            failure: Some(e.to_string()),
+        },
+    };
     let text = normalise(&ocr.text);
     let mut review_reasons = Vec::new();
-    if text.is_empty() {
+    if ocr.failure.is_some() {
+        review_reasons.push("ocr_failed");
+    } else if text.is_empty() {
         review_reasons.push("no_text");
     } else {
         if ocr.confidence < LOW_CONFIDENCE {

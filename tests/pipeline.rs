@@ -285,6 +285,17 @@ fn usage_and_layout_errors_exit_2_with_a_clear_message() {
     );
 
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("scans")).unwrap();
+    let inside = bin()
+        .arg("process")
+        .arg(dir.path().join("scans"))
+        .arg("--out")
+        .arg(dir.path().join("scans/out"))
+        .output()
+        .unwrap();
+    assert_eq!(inside.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&inside.stderr).contains("is inside the input folder"));
+
     let layout = repo().join("forms-layout/assises-2022");
     for f in ["campaign.toml", "questions.csv", "urns.csv"] {
         std::fs::copy(layout.join(f), dir.path().join(f)).unwrap();

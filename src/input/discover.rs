@@ -1,5 +1,6 @@
 //! Expanding the command line's inputs into a sorted list of files.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -9,34 +10,64 @@ use walkdir::WalkDir;
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputFile {
     pub path: PathBuf,
-    /// Relative to the input root (with the root's own name in front when several inputs
-    /// were given, so that two folders' `001.jpg` stay apart).
+    /// Relative to the input root; when several inputs were given, the input as written on
+    /// the command line comes first, so that two folders' `001.jpg` stay apart.
     pub source_name: String,
+    /// Set when the file (or the folder it stands for) could not even be listed: it still
+    /// gets its row in pages.csv.
+    pub unreadable: Option<String>,
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
+/// The input as the agent wrote it, without "./" and trailing slashes.
+fn display_root(input: &Path) -> String {
+    let s = input.to_string_lossy();
+    let s = s.trim_end_matches('/');
+    let s = s.strip_prefix("./").unwrap_or(s);
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Lists the files under `inputs` (files as given, folders recursively, sorted by name,
-/// hidden files and folders skipped), leaving out anything inside `exclude` (the output
-/// folder). Order is stable: the same inputs always give the same list.
-pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> anyhow::Result<Vec<InputFile>> {
-    let exclude = exclude.and_then(|p| p.canonicalize().ok());
+/// hidden files and folders skipped). The same file reached twice (overlapping inputs, a
+/// link) is listed once. Order is stable: the same inputs always give the same list.
+pub fn discover(inputs: &[PathBuf]) -> anyhow::Result<Vec<InputFile>> {
     let several = inputs.len() > 1;
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut out = Vec::new();
+    let mut push = |path: PathBuf,
+                    source_name: String,
+                    unreadable: Option<String>,
+                    out: &mut Vec<InputFile>| {
+        let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if seen.insert(key) {
+            out.push(InputFile {
+                path,
+                source_name,
+                unreadable,
+            });
+        }
+    };
     for input in inputs {
         let meta = std::fs::metadata(input)
             .with_context(|| format!("cannot read input '{}'", input.display()))?;
-        let root_name = input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| input.display().to_string());
+        let root = display_root(input);
         if meta.is_file() {
-            out.push(InputFile {
-                path: input.clone(),
-                source_name: root_name,
-            });
+            let name = if several {
+                root.clone()
+            } else {
+                input
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(root.clone())
+            };
+            push(input.clone(), name, None, &mut out);
             continue;
         }
         if !meta.is_dir() {
@@ -48,26 +79,46 @@ pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> anyhow::Result<Ve
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
         for entry in walker {
-            let entry = entry.with_context(|| format!("cannot list '{}'", input.display()))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            if let (Some(ex), Ok(canon)) = (&exclude, entry.path().canonicalize()) {
-                if canon.starts_with(ex) {
-                    continue;
+            let name_of = |p: &Path| {
+                let rel = p
+                    .strip_prefix(input)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned();
+                if several {
+                    format!("{root}/{rel}")
+                } else {
+                    rel
+                }
+            };
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    push(
+                        entry.path().to_path_buf(),
+                        name_of(entry.path()),
+                        None,
+                        &mut out,
+                    );
+                }
+                Ok(_) => {}
+                // An unreadable subfolder or a link loop: say so in pages.csv, go on.
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| input.clone());
+                    let why = e
+                        .io_error()
+                        .map(|io| io.to_string())
+                        .unwrap_or_else(|| e.to_string());
+                    push(
+                        path.clone(),
+                        name_of(&path),
+                        Some(format!("cannot be listed: {why}")),
+                        &mut out,
+                    );
                 }
             }
-            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
-            let rel = rel.to_string_lossy().into_owned();
-            let source_name = if several {
-                format!("{root_name}/{rel}")
-            } else {
-                rel
-            };
-            out.push(InputFile {
-                path: entry.path().to_path_buf(),
-                source_name,
-            });
         }
     }
     Ok(out)
@@ -93,7 +144,7 @@ mod tests {
         ] {
             std::fs::write(d.join(f), b"x").unwrap();
         }
-        let names: Vec<String> = discover(&[d.to_path_buf()], None)
+        let names: Vec<String> = discover(&[d.to_path_buf()])
             .unwrap()
             .into_iter()
             .map(|f| f.source_name)
@@ -102,14 +153,22 @@ mod tests {
     }
 
     #[test]
-    fn output_folder_inside_input_is_left_out_and_missing_input_is_an_error() {
+    fn several_inputs_keep_their_names_apart_and_overlaps_count_once() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        std::fs::create_dir_all(d.join("out/crops")).unwrap();
-        std::fs::write(d.join("out/crops/x.jpg"), b"x").unwrap();
-        std::fs::write(d.join("s.jpg"), b"x").unwrap();
-        let files = discover(&[d.to_path_buf()], Some(&d.join("out"))).unwrap();
-        assert_eq!(files.len(), 1);
-        assert!(discover(&[d.join("nope")], None).is_err());
+        for f in ["w07/scans/001.jpg", "w08/scans/001.jpg"] {
+            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            std::fs::write(d.join(f), b"x").unwrap();
+        }
+        let inputs = [
+            d.join("w07/scans"),
+            d.join("w08/scans"),
+            d.join("w07/scans/001.jpg"),
+        ];
+        let files = discover(&inputs).unwrap();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(files[0].source_name.ends_with("w07/scans/001.jpg"));
+        assert!(files[1].source_name.ends_with("w08/scans/001.jpg"));
+        assert!(discover(&[d.join("nope")]).is_err());
     }
 }

@@ -36,6 +36,8 @@ pub struct Summary {
     pub jobs: usize,
     pub seconds: f64,
     pub pages_per_second: f64,
+    /// Broken invariants of the page accounting (a bug when not empty).
+    pub accounting_errors: Vec<String>,
     /// Peak resident memory of the process, MiB (Linux only; 0 elsewhere).
     pub peak_rss_mib: f64,
     pub output: String,
@@ -79,6 +81,7 @@ impl Summary {
             seconds: 0.0,
             pages_per_second: 0.0,
             peak_rss_mib: 0.0,
+            accounting_errors: Vec::new(),
             output: String::new(),
         };
         for p in pages {
@@ -136,7 +139,8 @@ impl Summary {
 
     /// Every page is in exactly one of the four states.
     pub fn balanced(&self) -> bool {
-        self.pages_read == self.ok + self.blank + self.duplicate + self.rejected
+        self.accounting_errors.is_empty()
+            && self.pages_read == self.ok + self.blank + self.duplicate + self.rejected
     }
 
     /// The plain-words report for the agent.

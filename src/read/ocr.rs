@@ -67,6 +67,8 @@ pub struct OcrText {
     /// Mean word confidence, 0–100; 0 when no word was read.
     pub confidence: f32,
     pub word_confidences: Vec<i32>,
+    /// Why Tesseract read nothing, when it failed on this image.
+    pub failure: Option<String>,
 }
 
 pub struct OcrEngine {
@@ -126,6 +128,7 @@ impl OcrEngine {
             text,
             confidence,
             word_confidences,
+            failure: None,
         })
     }
 }
