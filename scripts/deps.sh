@@ -46,12 +46,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
+need_rust="1.85"
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "urnscan: no Rust toolchain (cargo) found. Install one with rustup (https://rustup.rs)" >&2
-    echo "  or on Debian 13 / Ubuntu 24.04+: sudo apt-get install cargo rustc" >&2
+    echo "urnscan: no Rust toolchain (cargo) found: install Rust $need_rust or newer with rustup" >&2
+    echo "  (https://rustup.rs), or Debian 13's packages: sudo apt-get install cargo rustc" >&2
     exit 1
   fi
+fi
+
+have_rust=$(rustc --version 2>/dev/null | awk '{print $2}')
+if [ -n "$have_rust" ] && [ "$(printf '%s\n%s\n' "$need_rust" "$have_rust" | sort -V | head -n1)" != "$need_rust" ]; then
+  echo "urnscan: Rust $have_rust is too old: urnscan needs $need_rust or newer." >&2
+  echo "  With rustup: rustup update stable. Distribution packages may be older than that." >&2
+  exit 1
 fi

@@ -58,6 +58,12 @@ pub fn mean(v: &[f64]) -> f64 {
 
 type Table = Vec<HashMap<String, String>>;
 
+/// A cell by column name; a missing column reads as empty (a CSV in another dialect, an
+/// older truth file), so that a comparison reports mismatches instead of crashing.
+fn get<'a>(row: &'a HashMap<String, String>, col: &str) -> &'a str {
+    row.get(col).map(String::as_str).unwrap_or("")
+}
+
 fn read_table(path: &Path) -> anyhow::Result<Table> {
     let mut rdr =
         csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -87,6 +93,9 @@ pub struct Report {
     /// Slips (truth status ok or blank) identified with the right serial.
     pub slips: usize,
     pub slips_identified: usize,
+    /// Slips whose truth gives their orientation, and those pages.csv got right.
+    pub orientations: usize,
+    pub orientations_right: usize,
     pub expected_contributions: usize,
     pub found_contributions: usize,
     /// Contribution ids present in the run but not in the truth (should never happen).
@@ -109,7 +118,7 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
     let key = |r: &HashMap<String, String>, file_col: &str| {
         format!(
             "{}#{}",
-            r[file_col],
+            get(r, file_col),
             r.get("page").cloned().unwrap_or_default()
         )
     };
@@ -123,6 +132,8 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         pages_not_once: Vec::new(),
         slips: 0,
         slips_identified: 0,
+        orientations: 0,
+        orientations_right: 0,
         expected_contributions: ta.len(),
         found_contributions: 0,
         unexpected_contributions: Vec::new(),
@@ -140,32 +151,40 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
             continue;
         };
         let r = found[0];
-        if r["status"] == t["status"] && r["reason"] == t["reason"] {
+        if get(r, "status") == get(t, "status") && get(r, "reason") == get(t, "reason") {
             rep.pages_status_right += 1;
         }
-        if t["status"] == "ok" || t["status"] == "blank" {
+        if get(t, "status") == "ok" || get(t, "status") == "blank" {
             rep.slips += 1;
-            if r["serial"] == t["serial"] && (r["status"] == "ok" || r["status"] == "blank") {
+            // The payload carries form, question, urn and serial: all four must be exact.
+            let identified = get(r, "qr_payload") == get(t, "qr_payload")
+                && get(r, "serial") == get(t, "serial")
+                && (get(r, "status") == "ok" || get(r, "status") == "blank");
+            if identified {
                 rep.slips_identified += 1;
+            }
+            if t.contains_key("orientation") {
+                rep.orientations += 1;
+                if get(r, "orientation") == get(t, "orientation") {
+                    rep.orientations_right += 1;
+                }
             }
         }
     }
     let form_of: HashMap<String, String> = tp
         .iter()
-        .map(|t| (key(t, "file"), t["form"].clone()))
+        .map(|t| (key(t, "file"), get(t, "form").to_string()))
         .collect();
-    let by_id: HashMap<&str, &HashMap<String, String>> = rc
-        .iter()
-        .map(|r| (r["contribution_id"].as_str(), r))
-        .collect();
+    let by_id: HashMap<&str, &HashMap<String, String>> =
+        rc.iter().map(|r| (get(r, "contribution_id"), r)).collect();
     for t in &ta {
-        let id = t["contribution_id"].as_str();
+        let id = get(t, "contribution_id");
         let read = by_id.get(id);
         if read.is_some() {
             rep.found_contributions += 1;
         }
-        let text = read.map(|r| r["text"].as_str()).unwrap_or("");
-        let c = cer(text, &t["text"]);
+        let text = read.map(|r| get(r, "text")).unwrap_or("");
+        let c = cer(text, get(t, "text"));
         rep.cer.push(c);
         rep.per_answer.push((id.to_string(), c));
         if let Some(r) = read {
@@ -181,10 +200,10 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         }
     }
     let expected: std::collections::HashSet<&str> =
-        ta.iter().map(|t| t["contribution_id"].as_str()).collect();
+        ta.iter().map(|t| get(t, "contribution_id")).collect();
     rep.unexpected_contributions = rc
         .iter()
-        .map(|r| r["contribution_id"].clone())
+        .map(|r| get(r, "contribution_id").to_string())
         .filter(|id| !expected.contains(id.as_str()))
         .collect();
     rep.cer_median = median(&rep.cer);

@@ -92,8 +92,12 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     r.pages_status_right, r.pages
                 );
                 println!(
-                    "slips identified (serial):       {}/{}",
+                    "slips identified exactly:        {}/{} (form, question, urn, serial)",
                     r.slips_identified, r.slips
+                );
+                println!(
+                    "orientation right:               {}/{}",
+                    r.orientations_right, r.orientations
                 );
                 println!(
                     "contributions found:             {}/{} (unexpected: {})",

@@ -109,8 +109,12 @@ fn assert_trustworthy(name: &str, r: &Report, max_median_cer: f64) {
         "{name}: every page's status and reason"
     );
     assert_eq!(
+        r.orientations_right, r.orientations,
+        "{name}: every slip's orientation"
+    );
+    assert_eq!(
         r.slips_identified, r.slips,
-        "{name}: every slip identified with its serial"
+        "{name}: every slip identified: form, question, urn and serial exact"
     );
     assert_eq!(
         r.found_contributions, r.expected_contributions,
@@ -138,7 +142,7 @@ fn assert_trustworthy(name: &str, r: &Report, max_median_cer: f64) {
 fn generated_set_is_read_right() {
     let g = generated();
     assert!(g.report.pages >= 30);
-    assert_trustworthy("generated", &g.report, 0.06);
+    assert_trustworthy("generated", &g.report, 0.05);
 }
 
 #[test]
@@ -155,7 +159,7 @@ fn sample_scans_are_read_right() {
     let summary = String::from_utf8_lossy(&o.stdout);
     assert!(summary.contains("rejected"), "{summary}");
     let r = compare(&out, &samples).unwrap();
-    assert_trustworthy("sample-scans", &r, 0.06);
+    assert_trustworthy("sample-scans", &r, 0.05);
 }
 
 #[test]

@@ -33,13 +33,31 @@ pub enum OcrError {
     Recognise(String),
 }
 
+/// Debian and Ubuntu put models under /usr/share/tesseract-ocr/<version>/tessdata (5 on
+/// Debian 12 and Ubuntu 24.04, 4.00 on Ubuntu 22.04): the first that holds the model wins.
+fn find_system_tessdata(language: &str) -> PathBuf {
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/share/tesseract-ocr")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .map(|e| e.path().join("tessdata"))
+                .collect()
+        })
+        .unwrap_or_default();
+    candidates.sort();
+    candidates.reverse();
+    candidates
+        .into_iter()
+        .find(|d| d.join(format!("{language}.traineddata")).is_file())
+        .unwrap_or_else(|| PathBuf::from(DEBIAN_TESSDATA))
+}
+
 impl OcrSettings {
-    /// The tessdata folder: the one given, else TESSDATA_PREFIX, else Debian's.
+    /// The tessdata folder: the one given, else TESSDATA_PREFIX, else the system's.
     pub fn resolve(tessdata: Option<&Path>, language: &str) -> OcrSettings {
         let dir = tessdata
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("TESSDATA_PREFIX").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(DEBIAN_TESSDATA));
+            .unwrap_or_else(|| find_system_tessdata(language));
         OcrSettings {
             tessdata: dir,
             language: language.to_string(),

@@ -11,7 +11,7 @@ use super::scan::{encode, scan, Format, ScanParams};
 use super::text::{pt_to_mm, Fonts};
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, ZoneQuestion};
 
-pub(crate) const PAGE_COLUMNS: [&str; 13] = [
+pub(crate) const PAGE_COLUMNS: [&str; 14] = [
     "file",
     "page",
     "status",
@@ -25,6 +25,7 @@ pub(crate) const PAGE_COLUMNS: [&str; 13] = [
     "tilt_deg",
     "ink",
     "font",
+    "orientation",
 ];
 pub(crate) const ANSWER_COLUMNS: [&str; 8] = [
     "file",
@@ -119,6 +120,9 @@ fn random_scan(rng: &mut fastrand::Rng) -> ScanParams {
     let r = 0.97 + rng.f64() * 0.03;
     ScanParams {
         tilt_deg: ((rng.f64() * 2.0 - 1.0) * tilt_range * 100.0).round() / 100.0,
+        quarter_turns: 0,
+        bed_mm: None,
+        bed_at: (0.5, 0.5),
         shift_mm: ((rng.f64() - 0.5) * 8.0, (rng.f64() - 0.5) * 8.0),
         tint: [r, r - rng.f64() * 0.01, r - rng.f64() * 0.04],
         fill: rng.u8(235..=252),
@@ -230,6 +234,18 @@ pub(crate) fn random_specs(
         };
         let mut spec = random_spec(campaign, kind, &mut serials, rng);
         spec.two_ticks = rng.f64() < 0.08;
+        // Scanner reality beyond tilt: one page in five through sideways or upside down, and
+        // one slip in four lying anywhere on an A4 bed, its lid sometimes dark.
+        if rng.f64() < 0.2 {
+            spec.scan.quarter_turns = rng.u8(1..=3);
+        }
+        if matches!(spec.kind, Kind::Slip { .. }) && rng.f64() < 0.25 {
+            spec.scan.bed_mm = Some((210.0, 297.0));
+            spec.scan.bed_at = (rng.f64(), rng.f64());
+            if rng.f64() < 0.3 {
+                spec.scan.fill = rng.u8(25..=60);
+            }
+        }
         specs.push(spec);
     }
     Ok(specs)
@@ -501,6 +517,8 @@ pub(crate) struct Rendered {
     payload: String,
     dpi: u32,
     tilt: f64,
+    /// Clockwise rotation of the form in the scan, as pages.csv reports it.
+    orientation: u16,
     ink: String,
     font: String,
     answers: Vec<AnswerTruth>,
@@ -531,6 +549,7 @@ impl Rendered {
             format!("{:.2}", self.tilt),
             self.ink.clone(),
             self.font.clone(),
+            self.orientation.to_string(),
         ]
     }
 
@@ -593,6 +612,7 @@ pub(crate) fn render(
         payload: String::new(),
         dpi: spec.dpi,
         tilt: spec.scan.tilt_deg,
+        orientation: spec.scan.quarter_turns as u16 * 90,
         ink: spec.ink.name().to_string(),
         font: face.name.to_string(),
         answers: Vec::new(),

@@ -31,6 +31,12 @@ impl Format {
 #[derive(Debug, Clone)]
 pub(crate) struct ScanParams {
     pub tilt_deg: f64,
+    /// Quarter turns clockwise: the slip went through upside down or sideways.
+    pub quarter_turns: u8,
+    /// A scanner bed larger than the page (mm), the page lying on it at `bed_at` (fractions
+    /// of the free room, 0 = left/top, 1 = right/bottom). None: a canvas just around the page.
+    pub bed_mm: Option<(f64, f64)>,
+    pub bed_at: (f64, f64),
     pub shift_mm: (f64, f64),
     /// Per-channel multiplier of the paper (slightly yellow or grey paper).
     pub tint: [f64; 3],
@@ -62,15 +68,25 @@ pub(crate) fn scan(
         }
     }
     let (pw, ph) = (page.width() as f64, page.height() as f64);
-    let th = p.tilt_deg.to_radians();
+    let th = (p.tilt_deg + 90.0 * p.quarter_turns as f64).to_radians();
     let (s, c) = th.sin_cos();
     // The canvas grows with the tilt and the shift so that no corner of the page (nor its
     // registration marks) leaves the image.
     let margin = ppm * (3.0 + p.shift_mm.0.abs().max(p.shift_mm.1.abs()));
-    let ow = (pw * c.abs() + ph * s.abs() + 2.0 * margin).ceil();
-    let oh = (pw * s.abs() + ph * c.abs() + 2.0 * margin).ceil();
+    let (rw, rh) = (pw * c.abs() + ph * s.abs(), pw * s.abs() + ph * c.abs());
+    let (mut ow, mut oh) = ((rw + 2.0 * margin).ceil(), (rh + 2.0 * margin).ceil());
     let (pcx, pcy) = (pw / 2.0, ph / 2.0);
-    let (ocx, ocy) = (ow / 2.0 + p.shift_mm.0 * ppm, oh / 2.0 + p.shift_mm.1 * ppm);
+    let (mut ocx, mut ocy) = (ow / 2.0 + p.shift_mm.0 * ppm, oh / 2.0 + p.shift_mm.1 * ppm);
+    if let Some((bw, bh)) = p.bed_mm {
+        // The page lies somewhere on a larger bed (an A5 slip on an A4 scanner), when it fits.
+        let (bw, bh) = ((bw * ppm).ceil(), (bh * ppm).ceil());
+        if bw >= rw + 2.0 * ppm && bh >= rh + 2.0 * ppm {
+            ow = bw;
+            oh = bh;
+            ocx = ppm + rw / 2.0 + p.bed_at.0.clamp(0.0, 1.0) * (bw - rw - 2.0 * ppm);
+            ocy = ppm + rh / 2.0 + p.bed_at.1.clamp(0.0, 1.0) * (bh - rh - 2.0 * ppm);
+        }
+    }
     let fwd = Homography::similarity(
         1.0,
         th,
