@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::campaign::Campaign;
-use crate::input::{discover, sniff, InputFile, PageSource};
+use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
 use crate::output::rows::{
@@ -40,11 +40,56 @@ enum Work {
         file: usize,
         source: PageSource,
     },
-    /// A file that yields no page (unsupported, unreadable, empty).
-    FileRejected {
+    /// A file that yields no page (unsupported, unreadable, empty: `page` None), or a page
+    /// known to be unreadable before decoding (past a break in a multi-page file).
+    Rejected {
         file: usize,
-        rejection: crate::outcome::Rejection,
+        page: Option<u32>,
+        rejection: Rejection,
     },
+}
+
+/// The pages of one file, as work items: sniffed and counted, none decoded.
+fn list_pages(file: usize, f: &InputFile) -> Vec<Work> {
+    let rejected = |page, rejection| {
+        vec![Work::Rejected {
+            file,
+            page,
+            rejection,
+        }]
+    };
+    if let Some(error) = &f.unreadable {
+        return rejected(
+            None,
+            Rejection::UnreadableFile {
+                error: error.clone(),
+            },
+        );
+    }
+    let format = match sniff(&f.path) {
+        Ok(format) => format,
+        Err(rejection) => return rejected(None, rejection),
+    };
+    let (pages, broken) = match page_count(&f.path, format) {
+        Ok(n) => (n, None),
+        Err((n, error)) => (n, Some(error)),
+    };
+    let mut work: Vec<Work> = (1..=pages)
+        .map(|page| Work::Page {
+            file,
+            source: PageSource { page, format },
+        })
+        .collect();
+    if let Some(error) = broken {
+        let page = (pages > 0).then_some(pages + 1);
+        let error = if pages > 0 {
+            format!("the pages after page {pages} cannot be read: {error}")
+        } else {
+            error
+        };
+        work.extend(rejected(page, Rejection::UnreadableFile { error }));
+    }
+    work
 }
 
 thread_local! {
@@ -83,24 +128,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let work: Vec<Work> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| {
-            match f
-                .unreadable
-                .clone()
-                .map(|error| Rejection::UnreadableFile { error })
-                .map_or_else(|| sniff(&f.path), Err)
-            {
-                Ok(format) => Work::Page {
-                    file: i,
-                    source: PageSource {
-                        file_index: i,
-                        page: 1,
-                        format,
-                    },
-                },
-                Err(rejection) => Work::FileRejected { file: i, rejection },
-            }
-        })
+        .flat_map(|(i, f)| list_pages(i, f))
         .collect();
 
     let bar = if cfg.progress {
@@ -232,9 +260,13 @@ fn process(
     ocr: &OcrSettings,
 ) -> anyhow::Result<PageResult> {
     match w {
-        Work::FileRejected { file, rejection } => Ok(PageResult {
+        Work::Rejected {
+            file,
+            page,
+            rejection,
+        } => Ok(PageResult {
             source_file: files[*file].source_name.clone(),
-            page: None,
+            page: *page,
             outcome: Outcome::Rejected(rejection.clone()),
         }),
         Work::Page { file, source } => {

@@ -325,3 +325,46 @@ fn usage_and_layout_errors_exit_2_with_a_clear_message() {
         "{msg}"
     );
 }
+
+#[test]
+fn every_page_of_a_multi_page_tiff_is_read() {
+    use tiff::encoder::{colortype, TiffEncoder};
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    let truth = read(&repo().join("sample-scans/truth-pages.csv"));
+    // Three sample slips stacked in one file, as a sheet-feeding scanner writes them.
+    let picks = ["0001-slip-a5.jpg", "0007-slip-a5.jpg", "0014-slip-a5.jpg"];
+    let file = std::fs::File::create(scans.join("stack.tif")).unwrap();
+    let mut enc = TiffEncoder::new(file).unwrap();
+    for p in picks {
+        let img = image::open(repo().join("sample-scans/scans").join(p))
+            .unwrap()
+            .into_luma8();
+        enc.write_image::<colortype::Gray8>(img.width(), img.height(), img.as_raw())
+            .unwrap();
+    }
+    drop(enc);
+    let out = dir.path().join("out");
+    run(bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet"));
+    let pages = read(&out.join("pages.csv"));
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(pages.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{pages}");
+    for (i, (row, pick)) in rows.iter().zip(picks).enumerate() {
+        assert_eq!(row[0], "stack.tif");
+        assert_eq!(row[1], (i + 1).to_string());
+        let want = truth.lines().find(|l| l.starts_with(pick)).unwrap();
+        let serial = want.split(',').nth(5).unwrap();
+        let status = want.split(',').nth(2).unwrap();
+        assert_eq!(row[6], serial, "{pages}");
+        assert_eq!(row[2], status, "{pages}");
+    }
+}

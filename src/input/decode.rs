@@ -23,7 +23,6 @@ pub enum Sniffed {
 /// A page waiting to be decoded by a worker.
 #[derive(Debug, Clone)]
 pub struct PageSource {
-    pub file_index: usize,
     pub page: u32,
     pub format: Sniffed,
 }
@@ -107,10 +106,22 @@ fn check_jpeg_complete(path: &Path) -> Result<(), Rejection> {
     }
 }
 
+/// How many pages a file holds: TIFF files may hold many, other images one. When a TIFF's
+/// chain of pages breaks, the error comes with the number of good pages before the break.
+pub fn page_count(path: &Path, format: Sniffed) -> Result<u32, (u32, String)> {
+    match format {
+        Sniffed::Raster(ImageFormat::Tiff) => super::tiff_pages::count_pages(path),
+        Sniffed::Raster(_) => Ok(1),
+    }
+}
+
 /// Decodes one page to 8-bit grey (what every later stage works on: a third of an RGB page's
 /// memory, and luminance keeps blue ink dark).
 pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage, Rejection> {
     let Sniffed::Raster(format) = source.format;
+    if format == ImageFormat::Tiff {
+        return super::tiff_pages::decode_page(path, source.page, MAX_SIDE, MAX_ALLOC as usize);
+    }
     if format == ImageFormat::Jpeg {
         check_jpeg_complete(path)?;
     }
@@ -171,7 +182,6 @@ mod tests {
             .unwrap();
         let whole = write(d.path(), "whole.jpg", &jpg);
         let src = PageSource {
-            file_index: 0,
             page: 1,
             format: sniff(&whole).unwrap(),
         };
@@ -191,7 +201,6 @@ mod tests {
             .unwrap();
         let p = write(d.path(), "cut.png", &png[..png.len() / 2]);
         let src = PageSource {
-            file_index: 0,
             page: 1,
             format: sniff(&p).unwrap(),
         };

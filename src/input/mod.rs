@@ -3,6 +3,7 @@
 
 mod decode;
 mod discover;
+mod tiff_pages;
 
-pub use decode::{decode_page, sniff, PageSource, Sniffed};
+pub use decode::{decode_page, page_count, sniff, PageSource, Sniffed};
 pub use discover::{discover, InputFile};
