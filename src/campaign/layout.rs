@@ -278,6 +278,20 @@ fn positive(field: &str, v: f64) -> Result<(), LayoutError> {
     }
 }
 
+/// A value within bounds that keep the reader sane: a page is at most A0-sized, a zone is
+/// large enough to crop and read, guide lines are not a grating.
+fn within(field: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), LayoutError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(LayoutError::new(
+            FILE,
+            field,
+            format!("must be between {lo} and {hi} {unit}, found {v}"),
+        ))
+    }
+}
+
 fn on_page(field: &str, r: &RectMm, form: &FormRaw) -> Result<(), LayoutError> {
     if r.inside(form.width, form.height) {
         Ok(())
@@ -350,7 +364,8 @@ pub(super) fn validate(
                 "the same form id appears twice",
             ));
         }
-        positive(&format!("{fp}.width"), f.width)?;
+        within(&format!("{fp}.width"), f.width, 50.0, 1200.0, "mm")?;
+        within(&format!("{fp}.height"), f.height, 50.0, 1200.0, "mm")?;
         positive(&format!("{fp}.height"), f.height)?;
         let qr_question = match f.qr_question.as_str() {
             "registry" => QrQuestion::Registry,
@@ -407,7 +422,7 @@ pub(super) fn validate(
         let mut prints = Vec::new();
         for (pi, p) in f.prints.iter().enumerate() {
             on_page(&format!("{fp}.print[{pi}].box"), &p.rect, f)?;
-            positive(&format!("{fp}.print[{pi}].size"), p.size)?;
+            within(&format!("{fp}.print[{pi}].size"), p.size, 3.0, 72.0, "pt")?;
             prints.push(PrintItem {
                 text: p.text.clone(),
                 rect: p.rect,
@@ -450,6 +465,8 @@ fn text_zone(
         .rect
         .ok_or_else(|| LayoutError::new(FILE, format!("{zp}.box"), "a text zone needs a box"))?;
     on_page(&format!("{zp}.box"), &rect, f)?;
+    within(&format!("{zp}.box.w"), rect.w, 10.0, 1200.0, "mm")?;
+    within(&format!("{zp}.box.h"), rect.h, 5.0, 1200.0, "mm")?;
     let q = z.question.as_deref().ok_or_else(|| {
         LayoutError::new(
             FILE,
@@ -481,7 +498,7 @@ fn text_zone(
         ZoneQuestion::Fixed(q.to_string())
     };
     if let Some(g) = &z.guides {
-        positive(&format!("{zp}.guides.step"), g.step)?;
+        within(&format!("{zp}.guides.step"), g.step, 3.0, 100.0, "mm")?;
         let inside = g.first >= rect.y
             && g.last <= rect.y + rect.h
             && g.first <= g.last
@@ -517,6 +534,7 @@ fn checkbox_group(zp: &str, z: &ZoneRaw, f: &FormRaw) -> Result<CheckboxGroup, L
             )
         })?;
     let size = z.box_size.unwrap_or(4.0);
+    within(&format!("{zp}.box_size"), size, 3.0, 30.0, "mm")?;
     positive(&format!("{zp}.box_size"), size)?;
     let mut out = Vec::new();
     for (ci, c) in choices.iter().enumerate() {
@@ -589,6 +607,22 @@ mod tests {
         assert!(
             msg.contains("does not lie on the 148 × 210 mm page"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn absurd_sizes_are_refused_before_any_page_is_read() {
+        let t = builtin_toml().replace("first = 54, step = 10", "first = 54, step = 0.000001");
+        assert!(
+            check(&t).contains("guides.step: must be between 3 and 100 mm"),
+            "{}",
+            check(&t)
+        );
+        let t = builtin_toml().replace("width = 148", "width = 1e9");
+        assert!(
+            check(&t).contains("'slip-a5'.width: must be between"),
+            "{}",
+            check(&t)
         );
     }
 
