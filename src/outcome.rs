@@ -132,8 +132,6 @@ pub struct Slip {
     pub form: String,
     pub serial: String,
     pub urn: String,
-    /// The question of a one-question slip (None on a multi-question sheet).
-    pub question: Option<String>,
     /// Rotation of the slip in the scan, clockwise: 0, 90, 180 or 270.
     pub orientation: u16,
     pub tilt_deg: f64,

@@ -199,6 +199,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let mut summary = Summary::new(&pages, &counted);
     summary.accounting_errors = accounting;
     summary.campaign = cfg.campaign.id.clone();
+    summary.layout = cfg.campaign.origin.clone();
     summary.batch = cfg.batch.clone();
     summary.files = files.len();
     summary.jobs = cfg.jobs;

@@ -103,10 +103,6 @@ pub fn read_page(
         form: form.id.clone(),
         serial: payload.serial,
         urn: payload.urn,
-        question: match form.qr_question {
-            QrQuestion::Registry => Some(payload.question),
-            QrQuestion::Literal(_) => None,
-        },
         orientation: reg.orientation,
         tilt_deg: reg.tilt_deg,
         answers,

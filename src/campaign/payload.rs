@@ -145,6 +145,11 @@ impl PayloadTemplate {
         &self.source
     }
 
+    /// How many digits a serial has.
+    pub fn serial_digits(&self) -> usize {
+        self.serial_digits
+    }
+
     /// Splits a decoded payload into its fields, or says why it is not a payload of ours.
     pub fn parse_payload(&self, text: &str) -> Result<Payload, PayloadError> {
         if text.len() > MAX_PAYLOAD_LEN {

@@ -303,7 +303,6 @@ mod tests {
             form: "slip-a5".into(),
             serial: serial.into(),
             urn: "U07".into(),
-            question: Some("Q2".into()),
             orientation: 0,
             tilt_deg: 1.0,
             answers: (0..answers)

@@ -19,6 +19,8 @@ pub struct Problem {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub campaign: String,
+    /// Where the campaign layout came from (built in, or a folder).
+    pub layout: String,
     pub batch: String,
     pub files: usize,
     pub pages_read: usize,
@@ -64,6 +66,7 @@ impl Summary {
     pub fn new(pages: &[FinalPage], contributions: &[(String, String, bool)]) -> Summary {
         let mut s = Summary {
             campaign: String::new(),
+            layout: String::new(),
             batch: String::new(),
             files: 0,
             pages_read: 0,

@@ -172,13 +172,7 @@ fn random_question(campaign: &Campaign, rng: &mut fastrand::Rng) -> String {
 }
 
 fn serials(campaign: &Campaign, rng: &mut fastrand::Rng) -> Serials {
-    // The template knows its serial width but does not expose it: find the width it accepts.
-    let digits = (1..=12)
-        .find(|&k| {
-            let probe = campaign.payload_for("f", "q", "u", &"0".repeat(k));
-            campaign.payload.parse_payload(&probe).is_ok()
-        })
-        .unwrap_or(6);
+    let digits = campaign.payload.serial_digits();
     Serials {
         next: rng.u64(100..2000),
         digits,
