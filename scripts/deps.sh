@@ -6,11 +6,12 @@ set -euo pipefail
 
 # Build: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
 # Tesseract/Leptonica headers. Run: the French model. Tests and the scan generator: the
-# fonts that draw the forms and the handwriting.
+# fonts that draw the forms and the handwriting, and ImageMagick to make Group 4 fax scans.
 PACKAGES=(
   build-essential pkg-config libclang-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-fra
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
+  imagemagick
 )
 
 missing=()
@@ -46,7 +47,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-need_rust="1.85"
+need_rust="1.92"
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"

@@ -224,7 +224,11 @@ fn junk_files_get_a_row_and_the_batch_goes_on() {
     std::fs::write(scans.join("b-truncated.jpg"), &bytes[..bytes.len() / 3]).unwrap();
     std::fs::write(scans.join("c-empty.png"), b"").unwrap();
     std::fs::write(scans.join("d-notes.txt"), "liste des urnes\n").unwrap();
-    std::fs::write(scans.join("e-scan.pdf"), b"%PDF-1.4\n%junk").unwrap();
+    std::fs::write(
+        scans.join("e-photo.heic"),
+        b"\0\0\0\x18ftypheic\0\0\0\0mif1heic",
+    )
+    .unwrap();
     std::fs::write(scans.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
     let out = dir.path().join("out");
     let o = bin()
@@ -254,7 +258,7 @@ fn junk_files_get_a_row_and_the_batch_goes_on() {
         "{pages}"
     );
     assert!(
-        rows[4].starts_with("e-scan.pdf,,rejected,unsupported_file,"),
+        rows[4].starts_with("e-photo.heic,,rejected,unsupported_file,"),
         "{pages}"
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -367,4 +371,230 @@ fn every_page_of_a_multi_page_tiff_is_read() {
         assert_eq!(row[6], serial, "{pages}");
         assert_eq!(row[2], status, "{pages}");
     }
+}
+
+/// The serial and status the sample truth gives a sample scan.
+fn sample_truth(file: &str) -> (String, String) {
+    let truth = read(&repo().join("sample-scans/truth-pages.csv"));
+    let line = truth.lines().find(|l| l.starts_with(file)).unwrap();
+    let cells: Vec<&str> = line.split(',').collect();
+    (cells[5].to_string(), cells[2].to_string())
+}
+
+fn pages_rows(out: &Path) -> Vec<Vec<String>> {
+    let pages = read(&out.join("pages.csv"));
+    csv::Reader::from_reader(pages.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn scanner_pdfs_are_read_page_by_page_with_their_rotation() {
+    use urnscan::render::pdf::{write_pdf, PdfImage, PdfPage};
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    let sample = |f: &str| repo().join("sample-scans/scans").join(f);
+    let jpeg = |f: &str| {
+        let bytes = std::fs::read(sample(f)).unwrap();
+        let img = image::load_from_memory(&bytes).unwrap();
+        let components = if img.color().channel_count() == 1 {
+            1
+        } else {
+            3
+        };
+        PdfImage::Jpeg {
+            bytes,
+            width: img.width(),
+            height: img.height(),
+            components,
+        }
+    };
+    // Page 3: the scan stored a quarter turn anticlockwise, with /Rotate 90 to show it upright.
+    let sideways = image::imageops::rotate270(
+        &image::open(sample("0013-slip-a5.jpg"))
+            .unwrap()
+            .into_luma8(),
+    );
+    let pages = vec![
+        PdfPage {
+            image: jpeg("0001-slip-a5.jpg"),
+            dpi: 300.0,
+            rotate: 0,
+        },
+        PdfPage {
+            image: PdfImage::Gray(
+                image::open(sample("0002-slip-a5.jpg"))
+                    .unwrap()
+                    .into_luma8(),
+            ),
+            dpi: 200.0,
+            rotate: 0,
+        },
+        PdfPage {
+            image: PdfImage::Gray(sideways),
+            dpi: 400.0,
+            rotate: 90,
+        },
+        // A scanner that declares 96 dpi for a 300 dpi scan: extraction does not care.
+        PdfPage {
+            image: jpeg("0007-slip-a5.jpg"),
+            dpi: 96.0,
+            rotate: 0,
+        },
+    ];
+    std::fs::write(scans.join("week.pdf"), write_pdf(&pages).unwrap()).unwrap();
+    let out = dir.path().join("out");
+    run(bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet"));
+    let rows = pages_rows(&out);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for (i, f) in [
+        "0001-slip-a5.jpg",
+        "0002-slip-a5.jpg",
+        "0013-slip-a5.jpg",
+        "0007-slip-a5.jpg",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (serial, status) = sample_truth(f);
+        assert_eq!(rows[i][0], "week.pdf");
+        assert_eq!(rows[i][1], (i + 1).to_string());
+        assert_eq!(
+            (rows[i][6].as_str(), rows[i][2].as_str()),
+            (serial.as_str(), status.as_str()),
+            "{:?}",
+            rows[i]
+        );
+    }
+    assert_eq!(
+        rows[2][7], "0",
+        "/Rotate 90 turned the sideways scan upright"
+    );
+}
+
+/// A Group 4 TIFF of a sample slip made by ImageMagick (as a fax-mode scanner would), or
+/// None with a message when ImageMagick is missing (scripts/deps.sh installs it).
+fn group4_tiff(dir: &Path, sample: &str) -> Option<PathBuf> {
+    let convert = ["/usr/bin/convert", "/usr/bin/magick"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(convert) = convert else {
+        eprintln!("SKIPPED: ImageMagick is not installed (scripts/deps.sh installs it): no Group 4 scan to test with");
+        return None;
+    };
+    let tif = dir.join("g4.tif");
+    let status = Command::new(convert)
+        .arg(repo().join("sample-scans/scans").join(sample))
+        .args([
+            "-threshold",
+            "60%",
+            "-monochrome",
+            "-compress",
+            "Group4",
+            "-define",
+            "tiff:rows-per-strip=100000",
+        ])
+        .arg(&tif)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    Some(tif)
+}
+
+#[test]
+fn group4_scans_are_read_as_tiff_and_inside_a_pdf() {
+    use tiff::decoder::Decoder;
+    use tiff::tags::Tag;
+    use urnscan::render::pdf::{write_pdf, PdfImage, PdfPage};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(tif) = group4_tiff(dir.path(), "0012-slip-a5.tif") else {
+        return;
+    };
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    std::fs::copy(&tif, scans.join("a-fax.tif")).unwrap();
+    // The same Group 4 data, moved into a PDF page unchanged (CCITTFaxDecode).
+    let bytes = std::fs::read(&tif).unwrap();
+    let mut dec = Decoder::new(std::io::Cursor::new(&bytes)).unwrap();
+    let (width, height) = dec.dimensions().unwrap();
+    let offset = dec.get_tag_u64(Tag::StripOffsets).unwrap() as usize;
+    let len = dec.get_tag_u64(Tag::StripByteCounts).unwrap() as usize;
+    let black_is_1 = dec.get_tag_u32(Tag::PhotometricInterpretation).unwrap() == 1;
+    let data = bytes[offset..offset + len].to_vec();
+    let page = PdfPage {
+        image: PdfImage::Group4 {
+            data,
+            width,
+            height,
+            black_is_1,
+        },
+        dpi: 200.0,
+        rotate: 0,
+    };
+    std::fs::write(scans.join("b-fax.pdf"), write_pdf(&[page]).unwrap()).unwrap();
+
+    let out = dir.path().join("out");
+    run(bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet"));
+    let rows = pages_rows(&out);
+    let (serial, status) = sample_truth("0012-slip-a5.tif");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0][6].as_str(), rows[0][2].as_str()),
+        (serial.as_str(), status.as_str()),
+        "{rows:?}"
+    );
+    // The same slip again, from the PDF: read just as well, and recognised as a rescan.
+    assert_eq!(
+        (rows[1][6].as_str(), rows[1][2].as_str()),
+        (serial.as_str(), "duplicate"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows[1][4],
+        format!("same serial {serial} as a-fax.tif page 1")
+    );
+}
+
+#[test]
+fn a_pdf_without_images_or_damaged_gets_a_row() {
+    use urnscan::render::pdf::write_pdf;
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    let good = write_pdf(&[]).unwrap();
+    std::fs::write(scans.join("a-empty.pdf"), &good).unwrap();
+    std::fs::write(
+        scans.join("b-cut.pdf"),
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let rows = pages_rows(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r[2] == "rejected" && r[3] == "unreadable_file"),
+        "{rows:?}"
+    );
 }

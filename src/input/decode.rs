@@ -18,6 +18,7 @@ const MAX_ALLOC: u64 = 400 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sniffed {
     Raster(ImageFormat),
+    Pdf,
 }
 
 /// A page waiting to be decoded by a worker.
@@ -28,9 +29,7 @@ pub struct PageSource {
 }
 
 fn describe_unknown(head: &[u8]) -> String {
-    if head.starts_with(b"%PDF") {
-        "a PDF file (PDF input is not supported yet: export the scans as TIFF, PNG or JPEG)".into()
-    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
         "an HEIC/MP4-style file (a phone photo?)".into()
     } else if let Ok(fmt) = image::guess_format(head) {
         format!("a {fmt:?} image")
@@ -67,6 +66,10 @@ pub fn sniff(path: &Path) -> Result<Sniffed, Rejection> {
         return Err(Rejection::UnreadableFile {
             error: "the file is empty (0 bytes)".into(),
         });
+    }
+    // A PDF may carry a few bytes of junk before its header (the format allows 1 KiB).
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Ok(Sniffed::Pdf);
     }
     match image::guess_format(head) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Tiff)) => {
@@ -111,6 +114,7 @@ fn check_jpeg_complete(path: &Path) -> Result<(), Rejection> {
 pub fn page_count(path: &Path, format: Sniffed) -> Result<u32, (u32, String)> {
     match format {
         Sniffed::Raster(ImageFormat::Tiff) => super::tiff_pages::count_pages(path),
+        Sniffed::Pdf => super::pdf_pages::count_pages(path).map_err(|e| (0, e)),
         Sniffed::Raster(_) => Ok(1),
     }
 }
@@ -118,7 +122,10 @@ pub fn page_count(path: &Path, format: Sniffed) -> Result<u32, (u32, String)> {
 /// Decodes one page to 8-bit grey (what every later stage works on: a third of an RGB page's
 /// memory, and luminance keeps blue ink dark).
 pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage, Rejection> {
-    let Sniffed::Raster(format) = source.format;
+    let format = match source.format {
+        Sniffed::Raster(format) => format,
+        Sniffed::Pdf => return super::pdf_pages::decode_page(path, source.page, MAX_SIDE),
+    };
     if format == ImageFormat::Tiff {
         return super::tiff_pages::decode_page(path, source.page, MAX_SIDE, MAX_ALLOC as usize);
     }
@@ -169,8 +176,8 @@ mod tests {
         assert_eq!(sniff(&t).unwrap_err().reason(), "unsupported_file");
         let z = write(d.path(), "empty.jpg", b"");
         assert_eq!(sniff(&z).unwrap_err().reason(), "unreadable_file");
-        let pdf = write(d.path(), "x.pdf", b"%PDF-1.7\n...");
-        assert!(sniff(&pdf).unwrap_err().to_string().contains("PDF"));
+        let pdf = write(d.path(), "x.jpg", b"%PDF-1.7\n...");
+        assert_eq!(sniff(&pdf).unwrap(), Sniffed::Pdf);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod decode;
 mod discover;
+mod pdf_pages;
 mod tiff_pages;
 
 pub use decode::{decode_page, page_count, sniff, PageSource, Sniffed};

@@ -13,6 +13,7 @@ mod corpus;
 mod fill;
 mod form;
 mod pages;
+pub mod pdf;
 mod scan;
 mod text;
 
