@@ -151,5 +151,7 @@ pub struct PageResult {
     pub source_file: String,
     /// Page number from 1; None for a file that yielded no page at all.
     pub page: Option<u32>,
+    /// The source file's content fingerprint (tells a rescan from a rerun).
+    pub fingerprint: String,
     pub outcome: Outcome,
 }

@@ -14,6 +14,7 @@ use crate::campaign::Campaign;
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
+use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
 use crate::output::rows::{
     contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
 };
@@ -124,6 +125,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     std::fs::create_dir_all(cfg.out.join("crops"))
         .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
 
+    let mut ledger = Ledger::load(&cfg.out)?;
     let files = discover(&cfg.inputs)?;
     let work: Vec<Work> = files
         .iter()
@@ -169,7 +171,19 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     bar.finish_and_clear();
     let results = results?;
 
-    let pages = finalise(&results);
+    let pages = finalise(&results, &ledger);
+    for p in &pages {
+        if let (Some(s), Status::Ok | Status::Blank) = (p.slip(), p.status) {
+            ledger.record(LedgerEntry {
+                serial: s.serial.clone(),
+                payload: s.payload.clone(),
+                source_file: p.result.source_file.clone(),
+                page: p.result.page.unwrap_or(0),
+                fingerprint: p.result.fingerprint.clone(),
+                batch: cfg.batch.clone(),
+            });
+        }
+    }
     let contributions: Vec<Vec<String>> = pages
         .iter()
         .flat_map(|p| contribution_rows(&cfg.campaign, &cfg.batch, p))
@@ -195,6 +209,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         &header,
         &contributions,
     )?;
+    ledger.save(&cfg.out)?;
 
     let mut summary = Summary::new(&pages, &counted);
     summary.accounting_errors = accounting;
@@ -268,6 +283,7 @@ fn process(
         } => Ok(PageResult {
             source_file: files[*file].source_name.clone(),
             page: *page,
+            fingerprint: String::new(),
             outcome: Outcome::Rejected(rejection.clone()),
         }),
         Work::Page { file, source } => {
@@ -301,6 +317,7 @@ fn process(
             Ok(PageResult {
                 source_file: f.source_name.clone(),
                 page: Some(source.page),
+                fingerprint: fingerprint(&f.path),
                 outcome,
             })
         }

@@ -598,3 +598,52 @@ fn a_pdf_without_images_or_damaged_gets_a_row() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = |f: &str| repo().join("sample-scans/scans").join(f);
+    let (week1, week2) = (dir.path().join("w1"), dir.path().join("w2"));
+    std::fs::create_dir_all(&week1).unwrap();
+    std::fs::create_dir_all(&week2).unwrap();
+    std::fs::copy(sample("0001-slip-a5.jpg"), week1.join("a.jpg")).unwrap();
+    // Week 2: the same slip scanned again (new bytes), and a new one.
+    image::open(sample("0001-slip-a5.jpg"))
+        .unwrap()
+        .into_luma8()
+        .save(week2.join("again.png"))
+        .unwrap();
+    std::fs::copy(sample("0002-slip-a5.jpg"), week2.join("new.jpg")).unwrap();
+    let out = dir.path().join("out");
+    let process = |input: &Path| {
+        run(bin()
+            .arg("process")
+            .arg(input)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet"))
+    };
+
+    process(&week1);
+    process(&week1);
+    let rows = pages_rows(&out);
+    assert_eq!(
+        rows[0][2], "ok",
+        "rereading the same page is not a duplicate: {rows:?}"
+    );
+
+    process(&week2);
+    let rows = pages_rows(&out);
+    let (serial, _) = sample_truth("0001-slip-a5.jpg");
+    assert_eq!(rows[0][0], "again.png");
+    assert_eq!(rows[0][2], "duplicate", "{rows:?}");
+    assert_eq!(
+        rows[0][4],
+        format!("same serial {serial} as a.jpg page 1 (an earlier run, batch w1)")
+    );
+    assert_eq!(rows[1][2], "ok", "{rows:?}");
+    assert!(
+        read(&out.join("serials.csv")).lines().count() == 3,
+        "header and two serials"
+    );
+}

@@ -2,5 +2,6 @@
 //! (`csvfile`: dialects, Excel safety, atomic replace) and the run's summary (`summary`).
 
 pub mod csvfile;
+pub mod ledger;
 pub mod rows;
 pub mod summary;

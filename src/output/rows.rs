@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::ledger::Ledger;
 use crate::campaign::Campaign;
 use crate::outcome::{Outcome, PageResult, Rejection, Slip};
 
@@ -103,8 +104,9 @@ fn place(r: &PageResult) -> String {
 
 /// Decides each page's status. A serial seen on an earlier page (in input order) makes the
 /// page a duplicate of that one (a conflict when the rest of the payload differs); two
-/// different serials never are.
-pub fn finalise(results: &[PageResult]) -> Vec<FinalPage<'_>> {
+/// different serials never are. A serial in the output folder's `ledger` from another page
+/// (an earlier run) makes the page a duplicate of that reading too.
+pub fn finalise<'r>(results: &'r [PageResult], ledger: &Ledger) -> Vec<FinalPage<'r>> {
     let mut first: HashMap<&str, &PageResult> = HashMap::new();
     results
         .iter()
@@ -126,6 +128,24 @@ pub fn finalise(results: &[PageResult]) -> Vec<FinalPage<'_>> {
                             Status::Conflict
                         },
                         first_seen: Some(place(earlier)),
+                    }
+                } else if let Some(e) = ledger.earlier(
+                    &s.serial,
+                    &r.source_file,
+                    r.page.unwrap_or(0),
+                    &r.fingerprint,
+                ) {
+                    FinalPage {
+                        result: r,
+                        status: if e.payload == s.payload {
+                            Status::Duplicate
+                        } else {
+                            Status::Conflict
+                        },
+                        first_seen: Some(format!(
+                            "{} page {} (an earlier run, batch {})",
+                            e.source_file, e.page, e.batch
+                        )),
                     }
                 } else {
                     first.insert(&s.serial, r);
@@ -326,6 +346,7 @@ mod tests {
         PageResult {
             source_file: name.into(),
             page: Some(1),
+            fingerprint: String::new(),
             outcome,
         }
     }
@@ -337,7 +358,7 @@ mod tests {
             page("b.jpg", slip("000002", 0)),
             page("c.jpg", slip("000001", 1)),
         ];
-        let f = finalise(&results);
+        let f = finalise(&results, &Ledger::default());
         assert_eq!(
             f.iter().map(|p| p.status).collect::<Vec<_>>(),
             vec![Status::Ok, Status::Blank, Status::Duplicate]
@@ -356,7 +377,7 @@ mod tests {
             s.payload = s.payload.replace("u=U07", "u=U03");
         }
         let results = vec![page("a.jpg", slip("000001", 1)), page("d.jpg", other)];
-        let f = finalise(&results);
+        let f = finalise(&results, &Ledger::default());
         assert_eq!(f[1].status, Status::Conflict);
         let c = Campaign::builtin().unwrap();
         let row = page_row(&c, &f[1]);
@@ -372,7 +393,7 @@ mod tests {
     fn contribution_row_follows_the_contract() {
         let c = Campaign::builtin().unwrap();
         let results = vec![page("a.jpg", slip("000123", 1))];
-        let f = finalise(&results);
+        let f = finalise(&results, &Ledger::default());
         let rows = contribution_rows(&c, "2022-W07", &f[0]);
         let header = contributions_header(&c);
         assert_eq!(header.len(), 20);
