@@ -110,6 +110,10 @@ pub struct ProcessArgs {
     /// Print the summary as JSON (for scripts) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// OCR the raw zone crops instead of the cleaned ones (for measuring what cleaning
+    /// buys; never better for real use).
+    #[arg(long, hide = true)]
+    pub raw_ocr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -126,4 +130,7 @@ pub struct OcrArgs {
     /// Tesseract language model.
     #[arg(long, default_value = "fra", value_name = "LANG")]
     pub lang: String,
+    /// OCR the images as they are, without the zone cleaning (for measuring what it buys).
+    #[arg(long)]
+    pub raw: bool,
 }

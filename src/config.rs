@@ -64,6 +64,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
             Dialect::Plain
         },
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
+        clean_for_ocr: !args.raw_ocr,
     })
 }
 

@@ -22,8 +22,11 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
         let img = image::open(path)
             .with_context(|| format!("cannot read image {}", path.display()))?
             .into_luma8();
-        let clean = clean_zone(&img, &[], 0.0);
-        let read = engine.read(&clean, args.dpi)?;
+        let read = if args.raw {
+            engine.read(&img, args.dpi)?
+        } else {
+            engine.read(&clean_zone(&img, &[], 0.0), args.dpi)?
+        };
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)

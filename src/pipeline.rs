@@ -33,6 +33,8 @@ pub struct ProcessConfig {
     pub ocr: OcrSettings,
     pub dialect: Dialect,
     pub progress: bool,
+    /// False only to measure what zone cleaning buys (`--raw-ocr`).
+    pub clean_for_ocr: bool,
 }
 
 /// A unit of work, in input order.
@@ -155,6 +157,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let ctx = PageContext {
         campaign: &cfg.campaign,
         out_dir: &cfg.out,
+        clean_for_ocr: cfg.clean_for_ocr,
     };
     let results: anyhow::Result<Vec<PageResult>> = pool.install(|| {
         work.par_iter()

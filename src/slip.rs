@@ -43,6 +43,9 @@ pub enum Fatal {
 pub struct PageContext<'a> {
     pub campaign: &'a Campaign,
     pub out_dir: &'a Path,
+    /// OCR the cleaned zone (the default) or the raw crop: the switch that measures what
+    /// cleaning buys. Blank detection always uses the cleaned zone.
+    pub clean_for_ocr: bool,
 }
 
 /// Reads one page of `path`. `engine` is this worker's OCR engine.
@@ -84,6 +87,7 @@ pub fn read_page(
             form,
             zone,
             engine,
+            ctx.clean_for_ocr,
             &ctx.out_dir.join(&crop_name),
         )? {
             answer.question_id = question_id;
@@ -170,6 +174,7 @@ fn read_text_zone(
     form: &Form,
     zone: &TextZone,
     engine: &mut OcrEngine,
+    clean_for_ocr: bool,
     crop_path: &Path,
 ) -> Result<Option<Answer>, Fatal> {
     let inner = zone.rect.grow(-(zone.stroke + BOX_INSET_MM));
@@ -187,7 +192,8 @@ fn read_text_zone(
     }
     // An engine that fails on one zone fails that answer, not the batch: the answer is kept
     // (there is ink) with no text and a reason, and a person reads its crop.
-    let ocr = match engine.read(&clean, READ_DPI as u32) {
+    let ocr_input = if clean_for_ocr { &clean } else { &raw };
+    let ocr = match engine.read(ocr_input, READ_DPI as u32) {
         Ok(ocr) => ocr,
         Err(e) => OcrText {
             text: String::new(),
