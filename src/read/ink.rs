@@ -103,7 +103,7 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
         return 255;
     }
     let core = percentile(&dark, 5);
-    if core > MIN_INK_CORE || core < PEN_INK_CORE {
+    if !(PEN_INK_CORE..=MIN_INK_CORE).contains(&core) {
         // Only noise, or ink already dark (a pen): no stretch, which would only thicken the
         // strokes and close the loops of letters; paper noise goes.
         for p in img.iter_mut() {
