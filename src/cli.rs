@@ -61,6 +61,9 @@ pub enum Command {
         /// The curated sample set (about 16 pages covering every case) instead of a random mix.
         #[arg(long)]
         sample: bool,
+        /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
+        #[arg(long)]
+        pdf: bool,
     },
     /// Check a campaign layout folder.
     Layout {

@@ -59,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             count,
             seed,
             sample,
+            pdf,
         } => {
             let campaign = load_campaign(None)?;
             let r = urnscan::render::generate(
@@ -68,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     count,
                     seed,
                     sample_mix: sample,
+                    pdf,
                 },
             )?;
             println!("urnscan generate: {} page(s) in {}", r.pages, out.display());

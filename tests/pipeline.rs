@@ -479,9 +479,10 @@ fn scanner_pdfs_are_read_page_by_page_with_their_rotation() {
     );
 }
 
-/// A Group 4 TIFF of a sample slip made by ImageMagick (as a fax-mode scanner would), or
-/// None with a message when ImageMagick is missing (scripts/deps.sh installs it).
-fn group4_tiff(dir: &Path, sample: &str) -> Option<PathBuf> {
+/// A fax-coded TIFF of a sample slip made by ImageMagick (as a fax-mode scanner would;
+/// `compress` is "Group4" or "Fax" for Group 3), or None with a message when ImageMagick is
+/// missing (scripts/deps.sh installs it).
+fn fax_tiff(dir: &Path, sample: &str, compress: &str) -> Option<PathBuf> {
     let convert = ["/usr/bin/convert", "/usr/bin/magick"]
         .into_iter()
         .find(|p| Path::new(p).exists());
@@ -489,7 +490,7 @@ fn group4_tiff(dir: &Path, sample: &str) -> Option<PathBuf> {
         eprintln!("SKIPPED: ImageMagick is not installed (scripts/deps.sh installs it): no Group 4 scan to test with");
         return None;
     };
-    let tif = dir.join("g4.tif");
+    let tif = dir.join(format!("{compress}.tif"));
     let status = Command::new(convert)
         .arg(repo().join("sample-scans/scans").join(sample))
         .args([
@@ -497,7 +498,7 @@ fn group4_tiff(dir: &Path, sample: &str) -> Option<PathBuf> {
             "60%",
             "-monochrome",
             "-compress",
-            "Group4",
+            compress,
             "-define",
             "tiff:rows-per-strip=100000",
         ])
@@ -514,7 +515,7 @@ fn group4_scans_are_read_as_tiff_and_inside_a_pdf() {
     use tiff::tags::Tag;
     use urnscan::render::pdf::{write_pdf, PdfImage, PdfPage};
     let dir = tempfile::tempdir().unwrap();
-    let Some(tif) = group4_tiff(dir.path(), "0012-slip-a5.tif") else {
+    let Some(tif) = fax_tiff(dir.path(), "0012-slip-a5.tif", "Group4") else {
         return;
     };
     let scans = dir.path().join("scans");
@@ -645,5 +646,31 @@ fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
     assert!(
         read(&out.join("serials.csv")).lines().count() == 3,
         "header and two serials"
+    );
+}
+
+#[test]
+fn group3_fax_tiffs_are_read_though_the_tiff_crate_refuses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(tif) = fax_tiff(dir.path(), "0002-slip-a5.jpg", "Fax") else {
+        return;
+    };
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    std::fs::copy(&tif, scans.join("fax3.tif")).unwrap();
+    let out = dir.path().join("out");
+    run(bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet"));
+    let rows = pages_rows(&out);
+    let (serial, status) = sample_truth("0002-slip-a5.jpg");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0][6].as_str(), rows[0][2].as_str()),
+        (serial.as_str(), status.as_str()),
+        "{rows:?}"
     );
 }

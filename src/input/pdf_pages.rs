@@ -3,11 +3,9 @@
 //! resolution rather than rendering the page, whose declared size says nothing reliable
 //! about the scan's resolution, and the page's /Rotate is applied to it.
 //!
-//! A worker keeps the last PDF it opened, so the pages of one file taken in a row cost one
-//! parse; the file is never decoded whole, one page's image at a time.
+//! The file is memory-mapped, never read whole, and one page's image is decoded at a time.
 
-use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use hayro_interpret::font::GlyphRun;
@@ -22,36 +20,27 @@ use image::GrayImage;
 
 use crate::outcome::Rejection;
 
-thread_local! {
-    static LAST: RefCell<Option<(PathBuf, Arc<Pdf>)>> = const { RefCell::new(None) };
-}
-
-fn open(path: &Path) -> Result<Arc<Pdf>, String> {
-    if let Some(pdf) = LAST.with(|l| {
-        l.borrow()
-            .as_ref()
-            .filter(|(p, _)| p == path)
-            .map(|(_, pdf)| pdf.clone())
-    }) {
-        return Ok(pdf);
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let pdf = Arc::new(Pdf::new(bytes).map_err(|e| match e {
+/// Opens the PDF without reading it: the file is mapped into memory, and only the parts
+/// a page needs (the cross-reference table, the page's objects, its image) are ever read
+/// from disk. Each page opens the file anew and unmaps it when done, so what stays resident
+/// is one page's worth, whatever the size of the file.
+fn open(path: &Path) -> Result<Pdf, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // SAFETY: the map is read-only and dropped after one page. If another program truncated
+    // the scan while it is being read, the process would get SIGBUS: scans are not edited
+    // in place while urnscan reads them.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
+    Pdf::new(Arc::new(map)).map_err(|e| match e {
         hayro_interpret::hayro_syntax::LoadPdfError::Decryption(_) => {
             "the PDF is encrypted".to_string()
         }
         _ => "the PDF structure cannot be read (damaged or incomplete file)".to_string(),
-    })?);
-    LAST.with(|l| *l.borrow_mut() = Some((path.to_path_buf(), pdf.clone())));
-    Ok(pdf)
+    })
 }
 
 /// How many pages the PDF holds.
 pub fn count_pages(path: &Path) -> Result<u32, String> {
-    let pdf = open(path)?;
-    let n = pdf.pages().len() as u32;
-    // Counting happens before the workers start: do not keep the file in this thread.
-    LAST.with(|l| l.borrow_mut().take());
+    let n = open(path)?.pages().len() as u32;
     if n == 0 {
         return Err("the PDF has no pages".into());
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use image::GrayImage;
 use tiff::decoder::{Decoder, DecodingResult, Limits};
+use tiff::tags::Tag;
 use tiff::ColorType;
 
 use crate::outcome::Rejection;
@@ -52,6 +53,15 @@ pub fn decode_page(
             "{w} × {h} pixels is outside the accepted 1..{max_side}"
         )));
     }
+    let compression: u32 = dec
+        .find_tag_unsigned(Tag::Compression)
+        .ok()
+        .flatten()
+        .unwrap_or(1);
+    if compression == 2 || compression == 3 {
+        let grey = decode_group3(&mut dec, path, w, h, compression).map_err(bad)?;
+        return GrayImage::from_raw(w, h, grey).ok_or_else(|| bad("inconsistent page size".into()));
+    }
     let colour = dec.colortype().map_err(|e| bad(e.to_string()))?;
     let data = dec.read_image().map_err(|e| bad(e.to_string()))?;
     let n = w as usize * h as usize;
@@ -87,6 +97,94 @@ pub fn decode_page(
         return Err(bad("the page holds fewer pixels than it declares".into()));
     }
     GrayImage::from_raw(w, h, grey).ok_or_else(|| bad("inconsistent page size".into()))
+}
+
+/// Group 3 fax pages (TIFF compression 2, CCITT modified Huffman, and 3, T.4), which the
+/// `tiff` crate refuses: each strip is decoded with hayro-ccitt, white runs to 255 and black
+/// runs to 0.
+fn decode_group3(
+    dec: &mut Decoder<BufReader<std::fs::File>>,
+    path: &Path,
+    w: u32,
+    h: u32,
+    compression: u32,
+) -> Result<Vec<u8>, String> {
+    use hayro_ccitt::{DecodeSettings, DecoderContext, EncodingMode};
+    // T4Options (tag 292): bit 0 two-dimensional coding, bit 2 rows padded to whole bytes.
+    let t4: u32 = dec
+        .find_tag_unsigned(Tag::Unknown(292))
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let offsets = dec
+        .get_tag_u64_vec(Tag::StripOffsets)
+        .map_err(|e| e.to_string())?;
+    let counts = dec
+        .get_tag_u64_vec(Tag::StripByteCounts)
+        .map_err(|e| e.to_string())?;
+    let rows_per_strip: u32 = dec
+        .find_tag_unsigned(Tag::RowsPerStrip)
+        .ok()
+        .flatten()
+        .unwrap_or(h)
+        .max(1);
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+
+    struct Rows {
+        width: usize,
+        out: Vec<u8>,
+        limit: usize,
+    }
+    impl hayro_ccitt::Decoder for Rows {
+        fn push_row(&mut self, changes: &[u32]) {
+            if self.out.len() >= self.limit {
+                return;
+            }
+            let mut row = vec![255u8; self.width];
+            for pair in changes.chunks(2) {
+                let start = (pair[0] as usize).min(self.width);
+                let end = pair
+                    .get(1)
+                    .map_or(self.width, |e| (*e as usize).min(self.width));
+                row[start..end.max(start)].fill(0);
+            }
+            self.out.extend_from_slice(&row);
+        }
+    }
+    let limit = w as usize * h as usize;
+    let mut rows = Rows {
+        width: w as usize,
+        out: Vec::with_capacity(limit),
+        limit,
+    };
+    for (i, (&off, &len)) in offsets.iter().zip(&counts).enumerate() {
+        let strip = bytes
+            .get(off as usize..(off as usize).saturating_add(len as usize))
+            .ok_or("a strip lies outside the file (truncated?)")?;
+        let strip_rows = rows_per_strip.min(h.saturating_sub(i as u32 * rows_per_strip));
+        let settings = DecodeSettings {
+            columns: w,
+            rows: strip_rows,
+            end_of_block: false,
+            end_of_line: compression == 3,
+            rows_are_byte_aligned: compression == 2 || t4 & 4 != 0,
+            encoding: if compression == 3 && t4 & 1 != 0 {
+                EncodingMode::Group3_2D
+            } else {
+                EncodingMode::Group3_1D
+            },
+            strict: false,
+        };
+        let before = rows.out.len();
+        // A damaged strip keeps the rows decoded before the damage; the rest stays white.
+        let _ = hayro_ccitt::decode(strip, &mut rows, &mut DecoderContext::new(settings));
+        let want = before + strip_rows as usize * w as usize;
+        if rows.out.len() < want {
+            rows.out.resize(want.min(limit), 255);
+        }
+    }
+    rows.out.resize(limit, 255);
+    Ok(rows.out)
 }
 
 fn luma(p: &[u8]) -> u8 {

@@ -35,6 +35,8 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// The curated small sample set (about 16 pages covering every case).
     pub sample_mix: bool,
+    /// All pages in one scanner-style PDF (`scans/scans.pdf`) instead of one file each.
+    pub pdf: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +69,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
     answers_csv.write_record(pages::ANSWER_COLUMNS)?;
 
     let mut files = Vec::new();
+    let mut pdf_pages: Vec<pdf::PdfPage> = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         let name = format!(
             "{:04}-{}.{}",
@@ -77,12 +80,24 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
         let path = scans.join(&name);
         let rendered = pages::render(campaign, &fonts, spec)
             .with_context(|| format!("rendering page {name}"))?;
-        std::fs::write(&path, &rendered.bytes)
-            .with_context(|| format!("writing {}", path.display()))?;
-        pages_csv.write_record(rendered.page_row(&name))?;
-        for row in rendered.answer_rows(&name) {
+        let (file, page) = if opts.pdf {
+            pdf_pages.push(pdf_page(&rendered.bytes, spec.dpi as f64)?);
+            ("scans.pdf".to_string(), pdf_pages.len() as u32)
+        } else {
+            std::fs::write(&path, &rendered.bytes)
+                .with_context(|| format!("writing {}", path.display()))?;
+            files.push(path);
+            (name, 1)
+        };
+        pages_csv.write_record(rendered.page_row(&file, page))?;
+        for row in rendered.answer_rows(&file, page) {
             answers_csv.write_record(row)?;
         }
+    }
+    if opts.pdf {
+        let path = scans.join("scans.pdf");
+        std::fs::write(&path, pdf::write_pdf(&pdf_pages)?)
+            .with_context(|| format!("writing {}", path.display()))?;
         files.push(path);
     }
     pages_csv
@@ -92,8 +107,32 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
         .flush()
         .with_context(|| format!("writing {}", answers_path.display()))?;
     Ok(GenerateReport {
-        pages: files.len(),
+        pages: specs.len(),
         files,
+    })
+}
+
+/// A generated page as a PDF page, as a scanner stores it: JPEG bytes unchanged, lossless
+/// scans as Flate-compressed grey.
+fn pdf_page(bytes: &[u8], dpi: f64) -> anyhow::Result<pdf::PdfPage> {
+    use image::ImageDecoder;
+    let image = if bytes.starts_with(&[0xFF, 0xD8]) {
+        let dec = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(bytes))?;
+        let (width, height) = dec.dimensions();
+        let components = dec.color_type().channel_count();
+        pdf::PdfImage::Jpeg {
+            bytes: bytes.to_vec(),
+            width,
+            height,
+            components,
+        }
+    } else {
+        pdf::PdfImage::Gray(image::load_from_memory(bytes)?.into_luma8())
+    };
+    Ok(pdf::PdfPage {
+        image,
+        dpi,
+        rotate: 0,
     })
 }
 
@@ -170,6 +209,7 @@ mod tests {
                 count: 2,
                 seed: 7,
                 sample_mix: false,
+                pdf: false,
             };
             let r = generate(&c, &opts).unwrap();
             assert_eq!(r.pages, 2);

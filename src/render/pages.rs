@@ -528,10 +528,10 @@ struct AnswerTruth {
 }
 
 impl Rendered {
-    pub fn page_row(&self, file: &str) -> Vec<String> {
+    pub fn page_row(&self, file: &str, page: u32) -> Vec<String> {
         vec![
             file.to_string(),
-            "1".to_string(),
+            page.to_string(),
             self.status.to_string(),
             self.reason.to_string(),
             self.form.clone(),
@@ -547,13 +547,13 @@ impl Rendered {
         ]
     }
 
-    pub fn answer_rows(&self, file: &str) -> Vec<Vec<String>> {
+    pub fn answer_rows(&self, file: &str, page: u32) -> Vec<Vec<String>> {
         self.answers
             .iter()
             .map(|a| {
                 vec![
                     file.to_string(),
-                    "1".to_string(),
+                    page.to_string(),
                     a.contribution_id.clone(),
                     a.question.clone(),
                     a.zone.clone(),
