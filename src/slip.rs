@@ -11,7 +11,7 @@ use crate::locate::{find_qr, register, Registration};
 use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
-use crate::read::ink::{clean_zone, ink_pixels};
+use crate::read::ink::{clean_zone, ink_pixels, repair_streaks};
 use crate::read::ocr::{OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
 
@@ -25,6 +25,8 @@ pub const LOW_CONFIDENCE: f32 = 60.0;
 const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
 /// The band outside an answer box searched for writing that overflowed it, mm.
 const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
+/// Widest scanner streak repaired, in pixels: 1 mm at 600 dpi.
+const MAX_STREAK_PX: usize = 24;
 /// How far inside the printed box the answer crop starts, beyond the stroke, mm.
 const BOX_INSET_MM: f64 = 0.8;
 /// Half-height of the band around a guide line cleaned of its grey print, mm.
@@ -56,10 +58,12 @@ pub fn read_page(
     src: &PageSource,
     engine: &mut OcrEngine,
 ) -> Result<Outcome, Fatal> {
-    let img = match decode_page(path, src) {
+    let mut img = match decode_page(path, src) {
         Ok(img) => img,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
+    // Before anything reads the page: a streak can cut a QR code or cross every answer.
+    repair_streaks(&mut img, MAX_STREAK_PX);
     let qr = match find_qr(&img) {
         Ok(qr) => qr,
         Err(tried) => return Ok(Outcome::Rejected(Rejection::NoQr { tried })),

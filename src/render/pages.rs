@@ -130,6 +130,8 @@ fn random_scan(rng: &mut fastrand::Rng) -> ScanParams {
         blur: rng.f64() < 0.2,
         gray: rng.f64() < 0.3,
         white_clip: rng.f64() < 0.6,
+        streaks: 0,
+        dust: 0,
     }
 }
 
@@ -239,6 +241,13 @@ pub(crate) fn random_specs(
             if rng.f64() < 0.3 {
                 spec.scan.fill = rng.u8(25..=60);
             }
+        }
+        // A dirty scanner: a streak down one page in seven, dust on one in four.
+        if rng.f64() < 0.15 {
+            spec.scan.streaks = rng.u8(1..=2);
+        }
+        if rng.f64() < 0.25 {
+            spec.scan.dust = rng.u32(100..=600);
         }
         specs.push(spec);
     }

@@ -48,6 +48,10 @@ pub(crate) struct ScanParams {
     /// Auto-levels: most office scanners push the paper to pure white, which clips the paper
     /// noise away (and keeps the files small); false keeps the tinted, noisy paper.
     pub white_clip: bool,
+    /// Vertical streaks along the feed direction (dirt on the scanner's glass strip).
+    pub streaks: u8,
+    /// Specks of dust.
+    pub dust: u32,
 }
 
 pub(crate) enum Scanned {
@@ -127,6 +131,8 @@ pub(crate) fn scan(
         for v in g.iter_mut() {
             *v = ((*v as f32 + noise(rng)) * gain).round().clamp(0.0, 255.0) as u8;
         }
+        let (w, h) = (g.width() as usize, g.height() as usize);
+        dirty(g.as_mut(), w, h, 1, p, ppm, rng);
         Ok(Scanned::Gray(g))
     } else {
         let mut img = placed;
@@ -142,7 +148,49 @@ pub(crate) fn scan(
                 px.0[c] = v.round().clamp(0.0, 255.0) as u8;
             }
         }
+        dirty(img.as_mut(), w, h, 3, p, ppm, rng);
         Ok(Scanned::Rgb(img))
+    }
+}
+
+/// Streaks and dust, as a scanner with a dirty glass strip and a dusty bed adds them.
+fn dirty(
+    buf: &mut [u8],
+    w: usize,
+    h: usize,
+    nc: usize,
+    p: &ScanParams,
+    ppm: f64,
+    rng: &mut fastrand::Rng,
+) {
+    if w < 8 || h < 8 {
+        return;
+    }
+    for _ in 0..p.streaks {
+        // 0.15–0.4 mm wide, mid-grey to dark, the whole height of the scan.
+        let width = ((0.15 + rng.f64() * 0.25) * ppm).round().max(1.0) as usize;
+        let x0 = rng.usize(..w - width);
+        let level = rng.u8(60..=150);
+        for y in 0..h {
+            for x in x0..x0 + width {
+                for c in 0..nc {
+                    let v = &mut buf[(y * w + x) * nc + c];
+                    *v = (*v).min(level);
+                }
+            }
+        }
+    }
+    for _ in 0..p.dust {
+        let size = rng.usize(1..=3);
+        let (x0, y0) = (rng.usize(..w - size), rng.usize(..h - size));
+        let level = rng.u8(0..=90);
+        for y in y0..y0 + size {
+            for x in x0..x0 + size {
+                for c in 0..nc {
+                    buf[(y * w + x) * nc + c] = level;
+                }
+            }
+        }
     }
 }
 
