@@ -33,44 +33,29 @@ pub fn write_csv(
     header: &[String],
     rows: &[Vec<String>],
 ) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        let mut builder = csv::WriterBuilder::new();
-        if dialect == Dialect::Excel {
-            file.write_all("\u{FEFF}".as_bytes())?;
-            builder.delimiter(b';').terminator(csv::Terminator::CRLF);
-        }
-        let mut w = builder.from_writer(&mut file);
-        w.write_record(header)?;
-        for row in rows {
-            match dialect {
-                Dialect::Plain => w.write_record(row)?,
-                Dialect::Excel => {
-                    w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?
-                }
+    let mut bytes = Vec::new();
+    let mut builder = csv::WriterBuilder::new();
+    if dialect == Dialect::Excel {
+        bytes.extend_from_slice("\u{FEFF}".as_bytes());
+        builder.delimiter(b';').terminator(csv::Terminator::CRLF);
+    }
+    let mut w = builder.from_writer(&mut bytes);
+    w.write_record(header)?;
+    for row in rows {
+        match dialect {
+            Dialect::Plain => w.write_record(row)?,
+            Dialect::Excel => {
+                w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?
             }
         }
-        w.flush()?;
-        drop(w);
-        file.sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} into place", path.display()))?;
-    Ok(())
+    w.flush()?;
+    drop(w);
+    write_atomic(path, &bytes)
 }
 
-/// Writes bytes to `path` atomically (temporary file, then rename).
+/// Writes bytes to `path` atomically: to a temporary file beside it, synced to disk, then
+/// renamed over it, so that a crash or a full disk never leaves half a file under the name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -78,9 +63,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_context(|| format!("cannot write {}", path.display()))
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move {} into place", path.display()))
 }
 
 #[cfg(test)]
