@@ -11,7 +11,7 @@ use crate::locate::{find_qr, register, Registration};
 use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
-use crate::read::ink::{clean_zone, ink_pixels, repair_streaks};
+use crate::read::ink::{clean_zone, clean_zone_counting_ink, ink_pixels, repair_streaks};
 use crate::read::ocr::{OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
 
@@ -189,8 +189,8 @@ fn read_text_zone(
         .iter()
         .flat_map(|g| g.ys().map(|y| (y - inner.y) * k).collect::<Vec<_>>())
         .collect();
-    let clean = clean_zone(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k);
-    let ink_mm2 = ink_pixels(&clean) as f64 / (k * k);
+    let (clean, ink_px) = clean_zone_counting_ink(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k);
+    let ink_mm2 = ink_px as f64 / (k * k);
     if ink_mm2 < BLANK_INK_MM2 {
         return Ok(None);
     }

@@ -28,6 +28,16 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// `urnscan process SCANS --out OUT --quiet`, which must complete (exit 0 or 1).
+fn process_quietly(scans: &Path, out: &Path) -> Output {
+    run(bin()
+        .arg("process")
+        .arg(scans)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet"))
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -350,12 +360,7 @@ fn every_page_of_a_multi_page_tiff_is_read() {
     }
     drop(enc);
     let out = dir.path().join("out");
-    run(bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
+    process_quietly(&scans, &out);
     let pages = read(&out.join("pages.csv"));
     let rows: Vec<Vec<String>> = csv::Reader::from_reader(pages.as_bytes())
         .records()
@@ -446,12 +451,7 @@ fn scanner_pdfs_are_read_page_by_page_with_their_rotation() {
     ];
     std::fs::write(scans.join("week.pdf"), write_pdf(&pages).unwrap()).unwrap();
     let out = dir.path().join("out");
-    run(bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
+    process_quietly(&scans, &out);
     let rows = pages_rows(&out);
     assert_eq!(rows.len(), 4, "{rows:?}");
     for (i, f) in [
@@ -542,12 +542,7 @@ fn group4_scans_are_read_as_tiff_and_inside_a_pdf() {
     std::fs::write(scans.join("b-fax.pdf"), write_pdf(&[page]).unwrap()).unwrap();
 
     let out = dir.path().join("out");
-    run(bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
+    process_quietly(&scans, &out);
     let rows = pages_rows(&out);
     let (serial, status) = sample_truth("0012-slip-a5.tif");
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -659,12 +654,7 @@ fn group3_fax_tiffs_are_read_though_the_tiff_crate_refuses_them() {
     std::fs::create_dir_all(&scans).unwrap();
     std::fs::copy(&tif, scans.join("fax3.tif")).unwrap();
     let out = dir.path().join("out");
-    run(bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
+    process_quietly(&scans, &out);
     let rows = pages_rows(&out);
     let (serial, status) = sample_truth("0002-slip-a5.jpg");
     assert_eq!(rows.len(), 1);
