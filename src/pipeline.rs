@@ -129,6 +129,8 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
 
     let mut ledger = Ledger::load(&cfg.out)?;
     let files = discover(&cfg.inputs)?;
+    // Once per file, not per page: a 300-page PDF is one fingerprint.
+    let fingerprints: Vec<String> = files.iter().map(|f| fingerprint(&f.path)).collect();
     let work: Vec<Work> = files
         .iter()
         .enumerate()
@@ -163,7 +165,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         work.par_iter()
             .with_max_len(1)
             .map(|w| {
-                let r = process(&ctx, &files, w, &cfg.ocr);
+                let r = process(&ctx, &files, &fingerprints, w, &cfg.ocr);
                 bar.inc(1);
                 r
             })
@@ -275,6 +277,7 @@ fn check_accounting(
 fn process(
     ctx: &PageContext,
     files: &[InputFile],
+    fingerprints: &[String],
     w: &Work,
     ocr: &OcrSettings,
 ) -> anyhow::Result<PageResult> {
@@ -320,7 +323,7 @@ fn process(
             Ok(PageResult {
                 source_file: f.source_name.clone(),
                 page: Some(source.page),
-                fingerprint: fingerprint(&f.path),
+                fingerprint: fingerprints[*file].clone(),
                 outcome,
             })
         }

@@ -69,11 +69,7 @@ fn luma_of(data: ImageData) -> Option<GrayImage> {
     match data {
         ImageData::Luma(l) => GrayImage::from_raw(l.width, l.height, l.data),
         ImageData::Rgb(c) => {
-            let grey = c
-                .data
-                .chunks_exact(3)
-                .map(|p| ((p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000) as u8)
-                .collect();
+            let grey = c.data.chunks_exact(3).map(super::luma).collect();
             GrayImage::from_raw(c.width, c.height, grey)
         }
     }

@@ -10,6 +10,7 @@ use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
 use tiff::ColorType;
 
+use super::luma;
 use crate::outcome::Rejection;
 
 fn open(path: &Path, max_alloc: usize) -> Result<Decoder<BufReader<std::fs::File>>, String> {
@@ -185,10 +186,6 @@ fn decode_group3(
     }
     rows.out.resize(limit, 255);
     Ok(rows.out)
-}
-
-fn luma(p: &[u8]) -> u8 {
-    ((p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000) as u8
 }
 
 #[cfg(test)]

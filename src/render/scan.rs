@@ -118,7 +118,7 @@ pub(crate) fn scan(
     if p.gray {
         let mut g = GrayImage::from_fn(placed.width(), placed.height(), |x, y| {
             let q = placed.get_pixel(x, y).0;
-            Luma([((q[0] as u32 * 299 + q[1] as u32 * 587 + q[2] as u32 * 114) / 1000) as u8])
+            Luma([crate::input::luma(&q)])
         });
         if p.blur {
             blur121(
