@@ -64,6 +64,10 @@ pub enum Command {
         /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
         #[arg(long)]
         pdf: bool,
+        /// Draw single handwritten lines instead of pages: DIR/lineNNNNN.png with the text in
+        /// lineNNNNN.gt.txt (model tests and training).
+        #[arg(long, conflicts_with_all = ["sample", "pdf"])]
+        lines: bool,
     },
     /// Check a campaign layout folder.
     Layout {
@@ -98,12 +102,14 @@ pub struct ProcessArgs {
     /// Campaign layout folder (default: the built-in assises-2022 campaign).
     #[arg(long, value_name = "DIR")]
     pub layout: Option<PathBuf>,
-    /// Folder holding Tesseract's <lang>.traineddata (default: $TESSDATA_PREFIX, else Debian's).
+    /// Tesseract model for every text zone, instead of each zone's own (the layout's
+    /// `model`, by default the built-in handwriting model fra_hw): a name looked up in
+    /// --tessdata (e.g. fra, Debian's print model) or a path to a .traineddata file.
+    #[arg(long, alias = "lang", value_name = "MODEL")]
+    pub ocr_model: Option<String>,
+    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
-    /// Tesseract language model.
-    #[arg(long, default_value = "fra", value_name = "LANG")]
-    pub lang: String,
     /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
     #[arg(long)]
     pub excel: bool,
@@ -127,12 +133,13 @@ pub struct OcrArgs {
     /// Resolution the images were scanned at.
     #[arg(long, default_value_t = 300)]
     pub dpi: u32,
-    /// Folder holding Tesseract's <lang>.traineddata (default: $TESSDATA_PREFIX, else Debian's).
+    /// Tesseract model: fra_hw (built in, handwriting), a name looked up in --tessdata
+    /// (e.g. fra) or a path to a .traineddata file.
+    #[arg(long, alias = "lang", default_value = "fra_hw", value_name = "MODEL")]
+    pub ocr_model: String,
+    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
-    /// Tesseract language model.
-    #[arg(long, default_value = "fra", value_name = "LANG")]
-    pub lang: String,
     /// OCR the images as they are, without the zone cleaning (for measuring what it buys).
     #[arg(long)]
     pub raw: bool,

@@ -9,7 +9,7 @@ use crate::campaign::Campaign;
 use crate::cli::ProcessArgs;
 use crate::output::csvfile::Dialect;
 use crate::pipeline::ProcessConfig;
-use crate::read::ocr::OcrSettings;
+use crate::read::ocr::ModelChoice;
 
 /// A usage or layout problem (exit code 2), as opposed to an I/O failure.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,20 @@ pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, Usage
         None => Campaign::builtin()
             .map_err(|e| UsageError(format!("built-in campaign is invalid (a bug): {e}"))),
     }
+}
+
+/// The model of every text zone of `campaign`, found (or a usage error naming the missing
+/// one): `forced` for all zones when given, else each zone's own.
+pub fn model_choice(
+    campaign: &Campaign,
+    forced: Option<&str>,
+    tessdata: Option<&std::path::Path>,
+) -> Result<ModelChoice, UsageError> {
+    let zone_models = campaign
+        .forms
+        .iter()
+        .flat_map(|f| f.text_zones().map(|z| z.model.clone()).collect::<Vec<_>>());
+    ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))
 }
 
 pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
@@ -47,6 +61,11 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
             args.out.display()
         )));
     }
+    let models = model_choice(
+        &campaign,
+        args.ocr_model.as_deref(),
+        args.tessdata.as_deref(),
+    )?;
     let batch = match &args.batch {
         Some(b) => b.clone(),
         None => default_batch(&args.inputs[0]).context("cannot name the batch: give --batch")?,
@@ -57,7 +76,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         batch,
         jobs,
         campaign,
-        ocr: OcrSettings::resolve(args.tessdata.as_deref(), &args.lang),
+        models,
         dialect: if args.excel {
             Dialect::Excel
         } else {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use urnscan::cli::{Cli, Command, LayoutCommand};
-use urnscan::config::{load_campaign, process_config, UsageError};
+use urnscan::config::{load_campaign, model_choice, process_config, UsageError};
 use urnscan::pipeline;
 
 /// Exit codes, documented in `--help` and the README.
@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             command: LayoutCommand::Check { dir },
         } => {
             let c = load_campaign(Some(&dir))?;
+            model_choice(&c, None, None)?;
             let zones: usize = c.forms.iter().map(|f| f.zones.len()).sum();
             println!(
                 "{}: campaign '{}' is valid: {} form(s) ({}), {} zone(s), {} question(s), {} urn(s)",
@@ -60,7 +61,13 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             seed,
             sample,
             pdf,
+            lines,
         } => {
+            if lines {
+                let n = urnscan::render::generate_lines(&out, count, seed)?;
+                println!("urnscan generate: {n} line(s) in {}", out.display());
+                return Ok(Exit::Ok);
+            }
             let campaign = load_campaign(None)?;
             let r = urnscan::render::generate(
                 &campaign,

@@ -8,12 +8,12 @@ use anyhow::Context;
 use crate::cli::OcrArgs;
 use crate::eval::{cer, mean, median};
 use crate::read::ink::clean_zone;
-use crate::read::ocr::{OcrEngine, OcrSettings};
+use crate::read::ocr::{read_zone, OcrEngine, OcrModel};
 use crate::text::normalise;
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
-    let settings = OcrSettings::resolve(args.tessdata.as_deref(), &args.lang);
-    let mut engine = OcrEngine::new(&settings)?;
+    let model = OcrModel::resolve(&args.ocr_model, args.tessdata.as_deref())?;
+    let mut engine = OcrEngine::new(&model)?;
     let stdout = std::io::stdout();
     let mut w = csv::Writer::from_writer(stdout.lock());
     w.write_record(["file", "text", "confidence", "cer"])?;
@@ -22,11 +22,10 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
         let img = image::open(path)
             .with_context(|| format!("cannot read image {}", path.display()))?
             .into_luma8();
-        let read = if args.raw {
-            engine.read(&img, args.dpi)?
-        } else {
-            engine.read(&clean_zone(&img, &[], 0.0), args.dpi)?
-        };
+        // Lines are always found in the cleaned image; --raw reads their raw pixels.
+        let clean = clean_zone(&img, &[], 0.0);
+        let pixels = if args.raw { &img } else { &clean };
+        let read = read_zone(&mut engine, &clean, pixels, &[], args.dpi)?;
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)

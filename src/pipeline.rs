@@ -19,7 +19,7 @@ use crate::output::rows::{
     contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
 };
 use crate::output::summary::Summary;
-use crate::read::ocr::{OcrEngine, OcrSettings};
+use crate::read::ocr::{Engines, ModelChoice, OcrEngine};
 use crate::slip::{read_page, Fatal, PageContext};
 
 /// Everything `process` needs, already checked.
@@ -30,7 +30,7 @@ pub struct ProcessConfig {
     pub batch: String,
     pub jobs: usize,
     pub campaign: Campaign,
-    pub ocr: OcrSettings,
+    pub models: ModelChoice,
     pub dialect: Dialect,
     pub progress: bool,
     /// False only to measure what zone cleaning buys (`--raw-ocr`).
@@ -96,24 +96,13 @@ fn list_pages(file: usize, f: &InputFile) -> Vec<Work> {
 }
 
 thread_local! {
-    /// This worker's OCR engine, created on its first page and dropped at the end of the run.
-    static ENGINE: RefCell<Option<OcrEngine>> = const { RefCell::new(None) };
+    /// This worker's OCR engines, each created on the first zone that needs it and dropped
+    /// at the end of the run.
+    static ENGINES: RefCell<Engines> = RefCell::new(Engines::default());
 }
 
-fn with_engine<R>(
-    settings: &OcrSettings,
-    f: impl FnOnce(&mut OcrEngine) -> Result<R, Fatal>,
-) -> Result<R, Fatal> {
-    ENGINE.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(OcrEngine::new(settings)?);
-        }
-        match slot.as_mut() {
-            Some(engine) => f(engine),
-            None => unreachable!("the engine was just created"),
-        }
-    })
+fn with_engines<R>(f: impl FnOnce(&mut Engines) -> Result<R, Fatal>) -> Result<R, Fatal> {
+    ENGINES.with(|cell| f(&mut cell.borrow_mut()))
 }
 
 pub struct RunResult {
@@ -123,7 +112,9 @@ pub struct RunResult {
 pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     // Fail early, with a clear message, if Tesseract or its model is missing.
-    drop(OcrEngine::new(&cfg.ocr)?);
+    for model in cfg.models.models() {
+        drop(OcrEngine::new(model)?);
+    }
     std::fs::create_dir_all(cfg.out.join("crops"))
         .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
 
@@ -160,19 +151,20 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         campaign: &cfg.campaign,
         out_dir: &cfg.out,
         clean_for_ocr: cfg.clean_for_ocr,
+        models: &cfg.models,
     };
     let results: anyhow::Result<Vec<PageResult>> = pool.install(|| {
         work.par_iter()
             .with_max_len(1)
             .map(|w| {
-                let r = process(&ctx, &files, &fingerprints, w, &cfg.ocr);
+                let r = process(&ctx, &files, &fingerprints, w);
                 bar.inc(1);
                 r
             })
             .collect()
     });
     // Engines must go before the process exits, or Tesseract reports its caches as leaks.
-    pool.broadcast(|_| ENGINE.with(|e| e.borrow_mut().take()));
+    pool.broadcast(|_| ENGINES.with(|e| drop(std::mem::take(&mut *e.borrow_mut()))));
     bar.finish_and_clear();
     let results = results?;
 
@@ -279,7 +271,6 @@ fn process(
     files: &[InputFile],
     fingerprints: &[String],
     w: &Work,
-    ocr: &OcrSettings,
 ) -> anyhow::Result<PageResult> {
     match w {
         Work::Rejected {
@@ -297,9 +288,7 @@ fn process(
             // One page that trips a bug (in urnscan or a decoder) must not take the batch
             // down: it becomes a row saying so, and the worker gets a fresh engine.
             let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                with_engine(ocr, |engine| {
-                    read_page(ctx, &f.path, &f.source_name, source, engine)
-                })
+                with_engines(|engines| read_page(ctx, &f.path, &f.source_name, source, engines))
             }));
             let outcome = match attempt {
                 Ok(result) => result.with_context(|| {
@@ -309,7 +298,7 @@ fn process(
                     )
                 })?,
                 Err(panic) => {
-                    ENGINE.with(|e| e.borrow_mut().take());
+                    ENGINES.with(|e| drop(std::mem::take(&mut *e.borrow_mut())));
                     let what = panic
                         .downcast_ref::<&str>()
                         .map(|s| s.to_string())

@@ -12,7 +12,7 @@ use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{clean_zone, clean_zone_counting_ink, ink_pixels, repair_streaks};
-use crate::read::ocr::{OcrEngine, OcrError, OcrText};
+use crate::read::ocr::{read_zone, Engines, ModelChoice, OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
 
 /// Less ink than this in an answer zone (mm², after cleaning) is a blank answer. A short
@@ -48,15 +48,17 @@ pub struct PageContext<'a> {
     /// OCR the cleaned zone (the default) or the raw crop: the switch that measures what
     /// cleaning buys. Blank detection always uses the cleaned zone.
     pub clean_for_ocr: bool,
+    /// Which Tesseract model reads which zone.
+    pub models: &'a ModelChoice,
 }
 
-/// Reads one page of `path`. `engine` is this worker's OCR engine.
+/// Reads one page of `path`. `engines` are this worker's OCR engines.
 pub fn read_page(
     ctx: &PageContext,
     path: &Path,
     source_name: &str,
     src: &PageSource,
-    engine: &mut OcrEngine,
+    engines: &mut Engines,
 ) -> Result<Outcome, Fatal> {
     let mut img = match decode_page(path, src) {
         Ok(img) => img,
@@ -90,7 +92,7 @@ pub fn read_page(
             &reg,
             form,
             zone,
-            engine,
+            engines.get(ctx.models.for_zone(zone.model.as_deref()))?,
             ctx.clean_for_ocr,
             &ctx.out_dir.join(&crop_name),
         )? {
@@ -197,7 +199,7 @@ fn read_text_zone(
     // An engine that fails on one zone fails that answer, not the batch: the answer is kept
     // (there is ink) with no text and a reason, and a person reads its crop.
     let ocr_input = if clean_for_ocr { &clean } else { &raw };
-    let ocr = match engine.read(ocr_input, READ_DPI as u32) {
+    let ocr = match read_zone(engine, &clean, ocr_input, &guide_rows, READ_DPI as u32) {
         Ok(ocr) => ocr,
         Err(e) => OcrText {
             text: String::new(),

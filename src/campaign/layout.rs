@@ -104,6 +104,7 @@ struct ZoneRaw {
     rect: Option<RectMm>,
     stroke: Option<f64>,
     guides: Option<GuideLines>,
+    model: Option<String>,
     label: Option<LabelRaw>,
     choices: Option<Vec<ChoiceRaw>>,
     box_size: Option<f64>,
@@ -205,6 +206,9 @@ pub struct TextZone {
     /// Stroke width of the printed box, mm (the reader keeps clear of it).
     pub stroke: f64,
     pub guides: Option<GuideLines>,
+    /// The Tesseract model that reads this zone (`OcrModel::resolve` names); None: the
+    /// built-in handwriting model.
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -518,6 +522,7 @@ fn text_zone(
         rect,
         stroke: z.stroke.unwrap_or(0.4),
         guides: z.guides,
+        model: z.model.clone(),
     })
 }
 

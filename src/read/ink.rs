@@ -179,15 +179,15 @@ pub fn clean_zone_counting_ink(
     (clean, ink)
 }
 
-/// Calls `f` with the pixel indices of each dark (below `INK_LEVEL`) 8-connected component.
-fn for_each_component(img: &GrayImage, mut f: impl FnMut(&[usize])) {
+/// Calls `f` with the pixel indices of each dark (below `level`) 8-connected component.
+fn for_each_component(img: &GrayImage, level: u8, mut f: impl FnMut(&[usize])) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
     let mut seen = vec![false; w * h];
     let mut stack = Vec::new();
     let mut component = Vec::new();
     for start in 0..w * h {
-        if seen[start] || raw[start] >= INK_LEVEL {
+        if seen[start] || raw[start] >= level {
             continue;
         }
         seen[start] = true;
@@ -211,7 +211,7 @@ fn for_each_component(img: &GrayImage, mut f: impl FnMut(&[usize])) {
                     continue;
                 }
                 let j = ny as usize * w + nx as usize;
-                if !seen[j] && raw[j] < INK_LEVEL {
+                if !seen[j] && raw[j] < level {
                     seen[j] = true;
                     stack.push(j);
                 }
@@ -283,10 +283,24 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
 /// empty answer count as a contribution. A handwritten letter is hundreds of pixels.
 const MIN_INK_COMPONENT: usize = 28;
 
+/// Which pixels of a cleaned crop are writing: darker than `level`, in components large
+/// enough not to be dust (the size rule of `ink_pixels`).
+pub fn writing_mask(img: &GrayImage, level: u8) -> Vec<bool> {
+    let mut mask = vec![false; img.as_raw().len()];
+    for_each_component(img, level, |c| {
+        if c.len() >= MIN_INK_COMPONENT {
+            for &i in c {
+                mask[i] = true;
+            }
+        }
+    });
+    mask
+}
+
 /// Ink pixels in a cleaned crop, counting only components large enough to be writing.
 pub fn ink_pixels(img: &GrayImage) -> usize {
     let mut n = 0;
-    for_each_component(img, |c| {
+    for_each_component(img, INK_LEVEL, |c| {
         if c.len() >= MIN_INK_COMPONENT {
             n += c.len();
         }

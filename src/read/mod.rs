@@ -1,8 +1,10 @@
 //! Reading a registered slip zone by zone: crop each zone upright (`crop`), clean it and
-//! measure its ink (`ink`), OCR text zones (`ocr`, one Tesseract engine per worker) and
+//! measure its ink (`ink`), split text zones into lines of writing (`lines`) and OCR them
+//! line by line (`ocr`, one Tesseract engine per model and worker) and
 //! score checkbox groups by ink (`checkbox`).
 
 pub mod checkbox;
 pub mod crop;
 pub mod ink;
+pub mod lines;
 pub mod ocr;

@@ -2,31 +2,46 @@
 //! crate's plumbing). Everything else sees `OcrEngine::read`: a grey image in, text and
 //! confidences out.
 //!
-//! An engine is expensive to create (about 45 ms to load the French model) and not safe to
-//! share between threads while it recognises, so the pipeline keeps one per worker thread.
+//! Zones are read line by line (`read_zone`, lines from `lines`), each line as one raw line:
+//! that is how the built-in handwriting model was trained. The model is built into the
+//! binary (no file to install, nothing downloaded); any other `.traineddata` can be named.
+//!
+//! An engine is expensive to create (about 45 ms to load a model) and not safe to share
+//! between threads while it recognises, so the pipeline keeps one per model and worker.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
+use tesseract::plumbing::tesseract_sys::TessOcrEngineMode_OEM_LSTM_ONLY;
 use tesseract::plumbing::TessBaseApi;
 use tesseract::PageSegMode;
+
+use image::GrayImage;
+
+use super::lines::{find_lines, line_image};
 
 /// Where Debian's tesseract-ocr packages put their models.
 pub const DEBIAN_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
 
-#[derive(Debug, Clone)]
-pub struct OcrSettings {
-    /// The tessdata folder (the folder holding `<lang>.traineddata`).
-    pub tessdata: PathBuf,
-    pub language: String,
+/// The name of the handwriting model built into urnscan (`models/fra_hw.traineddata`,
+/// trained by `scripts/train-model`; sources and licences in `models/NOTICE`).
+pub const BUILTIN_MODEL: &str = "fra_hw";
+static BUILTIN_DATA: &[u8] = include_bytes!("../../models/fra_hw.traineddata");
+
+/// A Tesseract model, found: the built-in one, or a `<lang>.traineddata` in a folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OcrModel {
+    Builtin,
+    File { dir: PathBuf, lang: String },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {
-    #[error("the Tesseract model '{lang}' is not in {dir} (no {lang}.traineddata there). On Debian or Ubuntu: sudo apt-get install tesseract-ocr-{lang}; or give the folder holding it with --tessdata")]
+    #[error("the Tesseract model '{lang}' is not in {dir} (no {lang}.traineddata there). On Debian or Ubuntu: sudo apt-get install tesseract-ocr-{lang}; or give the folder holding it with --tessdata, or the file itself")]
     ModelMissing { lang: String, dir: String },
-    #[error("Tesseract could not load the model '{lang}' from {dir}: the file may be damaged or from an incompatible Tesseract version")]
-    InitFailed { lang: String, dir: String },
+    #[error("Tesseract could not load the model '{model}': the file may be damaged or from an incompatible Tesseract version")]
+    InitFailed { model: String },
     #[error("Tesseract refused the image: {0}")]
     Image(String),
     #[error("Tesseract failed to recognise the zone: {0}")]
@@ -51,29 +66,58 @@ fn find_system_tessdata(language: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEBIAN_TESSDATA))
 }
 
-impl OcrSettings {
-    /// The tessdata folder: the one given, else TESSDATA_PREFIX, else the system's.
-    pub fn resolve(tessdata: Option<&Path>, language: &str) -> OcrSettings {
-        let dir = tessdata
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("TESSDATA_PREFIX").map(PathBuf::from))
-            .unwrap_or_else(|| find_system_tessdata(language));
-        OcrSettings {
-            tessdata: dir,
-            language: language.to_string(),
+impl OcrModel {
+    /// Finds the model a user or a layout names: `fra_hw` (built in), a path to a
+    /// `.traineddata` file, or a language name looked up in `tessdata` (else
+    /// TESSDATA_PREFIX, else the system's folder). Checks the file is there, for a message
+    /// better than Tesseract's.
+    pub fn resolve(name: &str, tessdata: Option<&Path>) -> Result<OcrModel, OcrError> {
+        let model = if name == BUILTIN_MODEL {
+            OcrModel::Builtin
+        } else if name.ends_with(".traineddata") || name.contains(std::path::MAIN_SEPARATOR) {
+            let path = Path::new(name);
+            let lang = path
+                .file_name()
+                .map(|f| {
+                    f.to_string_lossy()
+                        .trim_end_matches(".traineddata")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            OcrModel::File { dir, lang }
+        } else {
+            let dir = tessdata
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::var_os("TESSDATA_PREFIX").map(PathBuf::from))
+                .unwrap_or_else(|| find_system_tessdata(name));
+            OcrModel::File {
+                dir,
+                lang: name.to_string(),
+            }
+        };
+        if let OcrModel::File { dir, lang } = &model {
+            if !dir.join(format!("{lang}.traineddata")).is_file() {
+                return Err(OcrError::ModelMissing {
+                    lang: lang.clone(),
+                    dir: dir.display().to_string(),
+                });
+            }
         }
+        Ok(model)
     }
 
-    /// Checks the model is where it should be, for a message better than Tesseract's.
-    pub fn check(&self) -> Result<(), OcrError> {
-        let model = self.tessdata.join(format!("{}.traineddata", self.language));
-        if model.is_file() {
-            Ok(())
-        } else {
-            Err(OcrError::ModelMissing {
-                lang: self.language.clone(),
-                dir: self.tessdata.display().to_string(),
-            })
+    /// How the model is named in messages and in summary.json.
+    pub fn label(&self) -> String {
+        match self {
+            OcrModel::Builtin => format!("{BUILTIN_MODEL} (built in)"),
+            OcrModel::File { dir, lang } => dir
+                .join(format!("{lang}.traineddata"))
+                .display()
+                .to_string(),
         }
     }
 }
@@ -94,29 +138,48 @@ pub struct OcrEngine {
 }
 
 impl OcrEngine {
-    pub fn new(settings: &OcrSettings) -> Result<OcrEngine, OcrError> {
-        settings.check()?;
+    pub fn new(model: &OcrModel) -> Result<OcrEngine, OcrError> {
         let fail = || OcrError::InitFailed {
-            lang: settings.language.clone(),
-            dir: settings.tessdata.display().to_string(),
+            model: model.label(),
         };
-        let dir =
-            CString::new(settings.tessdata.to_string_lossy().as_bytes()).map_err(|_| fail())?;
-        let lang = CString::new(settings.language.as_bytes()).map_err(|_| fail())?;
         let mut api = TessBaseApi::create();
-        api.init_2(Some(&dir), Some(&lang)).map_err(|_| fail())?;
+        match model {
+            OcrModel::Builtin => {
+                let lang = CString::new(BUILTIN_MODEL).map_err(|_| fail())?;
+                api.init_1(BUILTIN_DATA, Some(&lang), TessOcrEngineMode_OEM_LSTM_ONLY)
+                    .map_err(|_| fail())?;
+            }
+            OcrModel::File { dir, lang } => {
+                let dir = CString::new(dir.to_string_lossy().as_bytes()).map_err(|_| fail())?;
+                let lang = CString::new(lang.as_bytes()).map_err(|_| fail())?;
+                api.init_2(Some(&dir), Some(&lang)).map_err(|_| fail())?;
+            }
+        }
         // Tesseract's diagnostics ("Image too small to scale!!") mean nothing to an agent and
         // would scroll the progress bar away; what matters reaches the CSV as confidence.
         let quiet = CString::new("debug_file").map_err(|_| fail())?;
         let devnull = CString::new("/dev/null").map_err(|_| fail())?;
         api.set_variable(&quiet, &devnull).map_err(|_| fail())?;
-        // One uniform block of text: an answer box holds lines of writing and nothing else.
-        api.set_page_seg_mode(PageSegMode::PsmSingleBlock.as_tess_page_seg_mode());
         Ok(OcrEngine { api })
     }
 
+    /// Recognises one line of writing, as one raw line (no layout analysis): the way the
+    /// handwriting model was trained.
+    pub fn read_line(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
+        self.api
+            .set_page_seg_mode(PageSegMode::PsmRawLine.as_tess_page_seg_mode());
+        self.recognise(img, dpi)
+    }
+
+    /// Recognises a block of text (Tesseract finds the lines itself).
+    pub fn read_block(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
+        self.api
+            .set_page_seg_mode(PageSegMode::PsmSingleBlock.as_tess_page_seg_mode());
+        self.recognise(img, dpi)
+    }
+
     /// Recognises the text of a grey image scanned (or resampled) at `dpi`.
-    pub fn read(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
+    fn recognise(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
         let (w, h) = (img.width() as i32, img.height() as i32);
         self.api
             .set_image(img.as_raw(), w, h, 1, w)
@@ -137,16 +200,166 @@ impl OcrEngine {
             .all_word_confidences()
             .map(|c| c.as_slice().to_vec())
             .unwrap_or_default();
-        let confidence = if word_confidences.is_empty() {
-            0.0
-        } else {
-            word_confidences.iter().sum::<i32>() as f32 / word_confidences.len() as f32
-        };
         Ok(OcrText {
             text,
-            confidence,
+            confidence: mean_confidence(&word_confidences),
             word_confidences,
             failure: None,
         })
+    }
+}
+
+/// Which model reads which zone: `--ocr-model` for every zone when given, else the zone's
+/// own `model` from the layout, else the built-in handwriting model. Resolved once, before
+/// any page is read, so that a missing model stops the run with its name.
+#[derive(Debug, Clone)]
+pub struct ModelChoice {
+    forced: Option<OcrModel>,
+    by_name: HashMap<String, OcrModel>,
+}
+
+impl ModelChoice {
+    pub fn new(
+        forced: Option<&str>,
+        zone_models: impl IntoIterator<Item = Option<String>>,
+        tessdata: Option<&Path>,
+    ) -> Result<ModelChoice, OcrError> {
+        let forced = forced
+            .map(|name| OcrModel::resolve(name, tessdata))
+            .transpose()?;
+        let mut by_name = HashMap::new();
+        if forced.is_none() {
+            for name in zone_models {
+                let name = name.unwrap_or_else(|| BUILTIN_MODEL.to_string());
+                if let std::collections::hash_map::Entry::Vacant(slot) = by_name.entry(name) {
+                    let model = OcrModel::resolve(slot.key(), tessdata)?;
+                    slot.insert(model);
+                }
+            }
+        }
+        Ok(ModelChoice { forced, by_name })
+    }
+
+    /// The model for a zone whose layout names `zone_model`.
+    pub fn for_zone(&self, zone_model: Option<&str>) -> &OcrModel {
+        if let Some(m) = &self.forced {
+            return m;
+        }
+        self.by_name
+            .get(zone_model.unwrap_or(BUILTIN_MODEL))
+            .unwrap_or(&OcrModel::Builtin)
+    }
+
+    /// Every model a run may use (to load each once before the first page).
+    pub fn models(&self) -> Vec<&OcrModel> {
+        match &self.forced {
+            Some(m) => vec![m],
+            None => self.by_name.values().collect(),
+        }
+    }
+}
+
+/// One worker's engines, one per model, each created the first time a zone needs it.
+#[derive(Default)]
+pub struct Engines {
+    by_model: HashMap<OcrModel, OcrEngine>,
+}
+
+impl Engines {
+    pub fn get(&mut self, model: &OcrModel) -> Result<&mut OcrEngine, OcrError> {
+        if !self.by_model.contains_key(model) {
+            let engine = OcrEngine::new(model)?;
+            self.by_model.insert(model.clone(), engine);
+        }
+        self.by_model
+            .get_mut(model)
+            .ok_or_else(|| OcrError::InitFailed {
+                model: model.label(),
+            })
+    }
+}
+
+/// Reads a zone line by line. The lines are found in `layout` (the cleaned zone) and their
+/// pixels taken from `pixels` (the same zone, cleaned or raw: the switch that measures what
+/// cleaning buys); `baselines` are its guide lines' rows. Lines are joined with newlines;
+/// the confidence is the mean over every word read.
+pub fn read_zone(
+    engine: &mut OcrEngine,
+    layout: &GrayImage,
+    pixels: &GrayImage,
+    baselines: &[f64],
+    dpi: u32,
+) -> Result<OcrText, OcrError> {
+    let lines = find_lines(layout, baselines, dpi as f64 / 25.4);
+    let mut texts = Vec::new();
+    let mut word_confidences = Vec::new();
+    for line in &lines {
+        let read = engine.read_line(&line_image(pixels, line), dpi)?;
+        let text = read.text.trim();
+        if !text.is_empty() {
+            texts.push(text.to_string());
+        }
+        word_confidences.extend(read.word_confidences);
+    }
+    Ok(OcrText {
+        text: texts.join("\n"),
+        confidence: mean_confidence(&word_confidences),
+        word_confidences,
+        failure: None,
+    })
+}
+
+fn mean_confidence(words: &[i32]) -> f32 {
+    if words.is_empty() {
+        0.0
+    } else {
+        words.iter().sum::<i32>() as f32 / words.len() as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_resolve_to_the_built_in_model_a_file_or_a_tessdata_name() {
+        assert_eq!(
+            OcrModel::resolve("fra_hw", None).unwrap(),
+            OcrModel::Builtin
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.traineddata"), b"x").unwrap();
+        let by_path = dir.path().join("mine.traineddata");
+        let expected = OcrModel::File {
+            dir: dir.path().to_path_buf(),
+            lang: "mine".into(),
+        };
+        assert_eq!(
+            OcrModel::resolve(&by_path.display().to_string(), None).unwrap(),
+            expected
+        );
+        assert_eq!(
+            OcrModel::resolve("mine", Some(dir.path())).unwrap(),
+            expected
+        );
+        match OcrModel::resolve("klingon", Some(dir.path())) {
+            Err(OcrError::ModelMissing { lang, .. }) => assert_eq!(lang, "klingon"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn forced_model_wins_over_every_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("print.traineddata"), b"x").unwrap();
+        let zones = [None, Some("print".to_string())];
+        let free = ModelChoice::new(None, zones.clone(), Some(dir.path())).unwrap();
+        assert_eq!(free.for_zone(None), &OcrModel::Builtin);
+        assert_ne!(free.for_zone(Some("print")), &OcrModel::Builtin);
+        assert_eq!(free.models().len(), 2);
+        let forced = ModelChoice::new(Some("fra_hw"), zones, Some(dir.path())).unwrap();
+        assert_eq!(forced.for_zone(Some("print")), &OcrModel::Builtin);
+        assert_eq!(forced.models().len(), 1);
+        assert!(ModelChoice::new(None, [Some("nope".to_string())], Some(dir.path())).is_err());
     }
 }

@@ -12,6 +12,7 @@ mod canvas;
 mod corpus;
 mod fill;
 mod form;
+mod lines;
 mod pages;
 pub mod pdf;
 mod scan;
@@ -24,6 +25,7 @@ use anyhow::Context;
 use crate::campaign::Campaign;
 
 pub use form::draw_blank_form;
+pub use lines::generate_lines;
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
