@@ -110,6 +110,10 @@ pub struct ProcessArgs {
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
+    /// Replace the results of another batch in --out (by default a folder holds one batch:
+    /// rerunning the same batch resumes it, another batch is refused).
+    #[arg(long)]
+    pub force: bool,
     /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
     #[arg(long)]
     pub excel: bool,

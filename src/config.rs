@@ -84,6 +84,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         },
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
         clean_for_ocr: !args.raw_ocr,
+        force: args.force,
     })
 }
 

@@ -4,8 +4,10 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Why a page (or a whole file) yields no slip. `reason()` is the pages.csv code.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Rejection {
     /// No QR code could be decoded anywhere on the page.
     NoQr { tried: String },
@@ -106,27 +108,55 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// Why an answer should be checked by a person (contributions.csv `review_reasons`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewReason {
+    /// Tesseract failed on the zone.
+    OcrFailed,
+    /// Ink in the zone but nothing read.
+    NoText,
+    /// Mean word confidence under the threshold.
+    LowConfidence,
+    /// Far fewer characters than the ink suggests.
+    LittleText,
+    /// Writing past the box.
+    TextOutsideBox,
+}
+
+impl ReviewReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewReason::OcrFailed => "ocr_failed",
+            ReviewReason::NoText => "no_text",
+            ReviewReason::LowConfidence => "low_confidence",
+            ReviewReason::LittleText => "little_text",
+            ReviewReason::TextOutsideBox => "text_outside_box",
+        }
+    }
+}
+
 /// One non-blank text zone of an identified slip.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     pub zone: String,
     pub question_id: String,
     pub text: String,
     /// Tesseract's mean word confidence, 0–100 (0 when it read nothing).
     pub confidence: f32,
-    pub review_reasons: Vec<&'static str>,
+    pub review_reasons: Vec<ReviewReason>,
     pub crop_file: String,
 }
 
 /// The ticked choices of one checkbox group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticks {
     pub group: String,
     pub codes: Vec<String>,
 }
 
 /// A page identified as a slip of the campaign and read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slip {
     pub payload: String,
     pub form: String,
@@ -139,14 +169,14 @@ pub struct Slip {
     pub ticks: Vec<Ticks>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     Slip(Box<Slip>),
     Rejected(Rejection),
 }
 
 /// One row of pages.csv before duplicates are decided: a page, or a file that gave none.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageResult {
     pub source_file: String,
     /// Page number from 1; None for a file that yielded no page at all.

@@ -1,8 +1,10 @@
 //! The parallel driver: lists the pages of every input, hands them to `jobs` workers (each
-//! with its own Tesseract engine, created once), keeps the results in input order whatever
-//! the number of workers, and writes the outputs.
+//! with its own Tesseract engines, created once), journals each finished page (so that a
+//! rerun after a crash reads only what is missing), keeps the results in input order
+//! whatever the number of workers, and writes the outputs.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -11,9 +13,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::campaign::Campaign;
+use crate::config::UsageError;
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
+use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
 use crate::output::rows::{
     contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
@@ -35,6 +39,8 @@ pub struct ProcessConfig {
     pub progress: bool,
     /// False only to measure what zone cleaning buys (`--raw-ocr`).
     pub clean_for_ocr: bool,
+    /// Replace the results of another batch in `out`.
+    pub force: bool,
 }
 
 /// A unit of work, in input order.
@@ -105,6 +111,18 @@ fn with_engines<R>(f: impl FnOnce(&mut Engines) -> Result<R, Fatal>) -> Result<R
     ENGINES.with(|cell| f(&mut cell.borrow_mut()))
 }
 
+/// Removes the answer images of a batch being replaced (`--force`).
+fn remove_crops(dir: &std::path::Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "jpg") {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 pub struct RunResult {
     pub summary: Summary,
 }
@@ -117,6 +135,35 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     }
     std::fs::create_dir_all(cfg.out.join("crops"))
         .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
+    let journal_header = journal::Header {
+        urnscan_journal: journal::VERSION,
+        campaign: cfg.campaign.id.clone(),
+        batch: cfg.batch.clone(),
+    };
+    let previous = journal::load(&cfg.out)?;
+    let fresh = match &previous.header {
+        Some(h) if h.batch != journal_header.batch || h.campaign != journal_header.campaign => {
+            if !cfg.force {
+                return Err(UsageError(format!(
+                    "{} holds the results of batch '{}' (campaign {}): reading batch '{}' into it would replace them. Give another --out folder, or --force to replace them.",
+                    cfg.out.display(),
+                    h.batch,
+                    h.campaign,
+                    journal_header.batch
+                ))
+                .into());
+            }
+            remove_crops(&cfg.out.join("crops"))?;
+            true
+        }
+        _ => false,
+    };
+    let done = if fresh {
+        HashMap::new()
+    } else {
+        previous.results
+    };
+    let journal = Journal::open(&cfg.out, &journal_header, fresh)?;
 
     let mut ledger = Ledger::load(&cfg.out)?;
     let files = discover(&cfg.inputs)?;
@@ -127,6 +174,18 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         .enumerate()
         .flat_map(|(i, f)| list_pages(i, f))
         .collect();
+    let key = |w: &Work| -> PageKey {
+        let (file, page) = match w {
+            Work::Page { file, source } => (*file, Some(source.page)),
+            Work::Rejected { file, page, .. } => (*file, *page),
+        };
+        (
+            files[file].source_name.clone(),
+            page,
+            fingerprints[file].clone(),
+        )
+    };
+    let resumed = work.iter().filter(|w| done.contains_key(&key(w))).count();
 
     let bar = if cfg.progress {
         let bar =
@@ -157,9 +216,15 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         work.par_iter()
             .with_max_len(1)
             .map(|w| {
-                let r = process(&ctx, &files, &fingerprints, w);
+                // Read by an earlier run that stopped (or finished): not read again.
+                if let Some(r) = done.get(&key(w)) {
+                    bar.inc(1);
+                    return Ok(r.clone());
+                }
+                let r = process(&ctx, &files, &fingerprints, w)?;
+                journal.record(&r)?;
                 bar.inc(1);
-                r
+                Ok(r)
             })
             .collect()
     });
@@ -207,9 +272,11 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         &contributions,
     )?;
     ledger.save(&cfg.out)?;
+    journal.compact(&journal_header, &results)?;
 
     let mut summary = Summary::new(&pages, &counted);
     summary.accounting_errors = accounting;
+    summary.resumed = resumed;
     summary.campaign = cfg.campaign.id.clone();
     summary.layout = cfg.campaign.origin.clone();
     summary.batch = cfg.batch.clone();

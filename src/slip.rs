@@ -8,7 +8,7 @@ use crate::campaign::{Campaign, Form, QrQuestion, RectMm, TextZone, Zone, ZoneQu
 use crate::geometry::downscale2;
 use crate::input::{decode_page, PageSource};
 use crate::locate::{find_qr, register, Registration};
-use crate::outcome::{Answer, Outcome, Rejection, Slip, Ticks};
+use crate::outcome::{Answer, Outcome, Rejection, ReviewReason, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{clean_zone, clean_zone_counting_ink, ink_pixels, repair_streaks};
@@ -211,21 +211,21 @@ fn read_text_zone(
     let text = normalise(&ocr.text);
     let mut review_reasons = Vec::new();
     if ocr.failure.is_some() {
-        review_reasons.push("ocr_failed");
+        review_reasons.push(ReviewReason::OcrFailed);
     } else if text.is_empty() {
-        review_reasons.push("no_text");
+        review_reasons.push(ReviewReason::NoText);
     } else {
         if ocr.confidence < LOW_CONFIDENCE {
-            review_reasons.push("low_confidence");
+            review_reasons.push(ReviewReason::LowConfidence);
         }
         // Handwriting leaves 2–4 mm² of ink per character; a reading with far fewer
         // characters than the ink suggests has missed lines or words.
         if (text.chars().count() as f64) < ink_mm2 / INK_MM2_PER_CHAR_MISSING {
-            review_reasons.push("little_text");
+            review_reasons.push(ReviewReason::LittleText);
         }
     }
     if ink_outside_box(img, reg, form, zone) >= BLANK_INK_MM2 {
-        review_reasons.push("text_outside_box");
+        review_reasons.push(ReviewReason::TextOutsideBox);
     }
     // The review image: what the scan shows, upright, at half the reading resolution.
     let review = downscale2(&raw);

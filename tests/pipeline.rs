@@ -660,3 +660,95 @@ fn group3_fax_tiffs_are_read_though_the_tiff_crate_refuses_them() {
     assert_eq!(rows.len(), 1);
     assert_read_as(&rows[0], "0002-slip-a5.jpg");
 }
+
+/// A run killed with SIGKILL in the middle of a batch, then run again: the journal keeps the
+/// pages finished before the kill, the rerun reads only the others, and the CSVs are those
+/// of a run never interrupted.
+#[test]
+fn a_run_killed_mid_batch_resumes_to_the_same_csvs() {
+    use std::time::{Duration, Instant};
+    let g = generated();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = bin()
+        .arg("process")
+        .arg(&g.scans)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2", "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = out.join("journal.jsonl");
+    let journaled = || {
+        std::fs::read_to_string(&journal)
+            .map(|t| t.lines().count().saturating_sub(1))
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while journaled() < 10 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before it could be killed");
+        }
+        assert!(Instant::now() < deadline, "no progress in the journal");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = journaled();
+    assert!(before < GENERATED_PAGES, "killed too late to test anything");
+    assert!(!out.join("contributions.csv").exists());
+
+    let o = run(bin()
+        .arg("process")
+        .arg(&g.scans)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2", "--quiet", "--json"]));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let resumed = summary["resumed"].as_u64().unwrap() as usize;
+    assert!(
+        resumed >= before.saturating_sub(1) && resumed < GENERATED_PAGES,
+        "resumed {resumed}, journaled before the kill {before}"
+    );
+    for csv in ["pages.csv", "contributions.csv"] {
+        assert_eq!(
+            read(&out.join(csv)),
+            read(&g.out2.join(csv)),
+            "{csv} differs from an uninterrupted run"
+        );
+    }
+    // The journal now holds every page once.
+    assert_eq!(journaled(), GENERATED_PAGES);
+}
+
+/// A folder holds one batch: rerunning it resumes, another batch is refused unless --force.
+#[test]
+fn another_batch_does_not_replace_results_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = repo().join("sample-scans/scans");
+    let out = dir.path().join("out");
+    process_quietly(&scans, &out);
+    let first = read(&out.join("contributions.csv"));
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .args(["--batch", "2022-W08", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("2022-W08") && err.contains("--force"), "{err}");
+    assert_eq!(read(&out.join("contributions.csv")), first);
+    run(bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .args(["--batch", "2022-W08", "--quiet", "--force"]));
+    let replaced = read(&out.join("contributions.csv"));
+    assert!(replaced.contains(",2022-W08,"), "batch label not replaced");
+}

@@ -1,7 +1,10 @@
 //! Outputs: the rows of pages.csv and contributions.csv (`rows`), how a CSV file is written
-//! (`csvfile`: dialects, Excel safety, atomic replace) and the run's summary (`summary`).
+//! (`csvfile`: dialects, Excel safety, atomic replace), the journal of finished pages that
+//! makes a run resumable (`journal`), the ledger of serials (`ledger`) and the run's summary
+//! (`summary`).
 
 pub mod csvfile;
+pub mod journal;
 pub mod ledger;
 pub mod rows;
 pub mod summary;

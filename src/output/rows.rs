@@ -276,7 +276,7 @@ pub fn contribution_rows(campaign: &Campaign, batch: &str, p: &FinalPage) -> Vec
     s.answers
         .iter()
         .map(|a| {
-            let mut reasons: Vec<&str> = a.review_reasons.clone();
+            let mut reasons: Vec<&str> = a.review_reasons.iter().map(|r| r.as_str()).collect();
             if multiple_ticks {
                 reasons.push("multiple_ticks");
             }

@@ -24,6 +24,9 @@ pub struct Summary {
     pub batch: String,
     pub files: usize,
     pub pages_read: usize,
+    /// Pages taken from the journal of an earlier, interrupted or identical run, not read
+    /// again.
+    pub resumed: usize,
     pub ok: usize,
     pub blank: usize,
     pub duplicate: usize,
@@ -70,6 +73,7 @@ impl Summary {
             batch: String::new(),
             files: 0,
             pages_read: 0,
+            resumed: 0,
             ok: 0,
             blank: 0,
             duplicate: 0,
@@ -154,6 +158,13 @@ impl Summary {
             "urnscan: {} page(s) from {} file(s) in {:.1} s ({:.2} pages/s, {} worker(s), peak memory {:.0} MiB)",
             self.pages_read, self.files, self.seconds, self.pages_per_second, self.jobs, self.peak_rss_mib
         );
+        if self.resumed > 0 {
+            let _ = writeln!(
+                t,
+                "  ({} of them already read by an earlier run into this folder, taken from its journal)",
+                self.resumed
+            );
+        }
         let _ = writeln!(
             t,
             "  read        {:>5}   ({} contribution(s), {} to review)",
