@@ -114,6 +114,11 @@ pub struct ProcessArgs {
     /// rerunning the same batch resumes it, another batch is refused).
     #[arg(long)]
     pub force: bool,
+    /// Keep phone numbers and e-mail addresses in contributions.csv as read (by default they
+    /// are replaced by [téléphone] and [courriel]; either way the answer is flagged
+    /// personal_data).
+    #[arg(long)]
+    pub keep_personal_data: bool,
     /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
     #[arg(long)]
     pub excel: bool,

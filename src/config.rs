@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use crate::campaign::Campaign;
 use crate::cli::ProcessArgs;
 use crate::output::csvfile::Dialect;
+use crate::output::rows::PersonalData;
 use crate::pipeline::ProcessConfig;
 use crate::read::ocr::ModelChoice;
 
@@ -85,6 +86,11 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
         clean_for_ocr: !args.raw_ocr,
         force: args.force,
+        personal_data: if args.keep_personal_data {
+            PersonalData::Keep
+        } else {
+            PersonalData::Mask
+        },
     })
 }
 

@@ -3,7 +3,8 @@
 //! The modules follow the pipeline (see README, "How it works"):
 //! `input` finds files and decodes pages, `locate` finds the QR code and registers the page,
 //! `campaign` says what a form looks like and what its QR payload means, `read` crops each
-//! zone, measures ink, OCRs text and scores ticks, `text` normalises what was read, `output`
+//! zone, measures ink, OCRs text and scores ticks, `text` normalises what was read, `privacy`
+//! masks phone numbers and e-mail addresses, `output`
 //! writes the CSV files and the summary, and `pipeline` drives pages through it in parallel.
 //! `render` draws forms from the layout (blank forms and realistic test scans).
 
@@ -18,6 +19,7 @@ pub mod ocr_command;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;
+pub mod privacy;
 pub mod read;
 pub mod render;
 pub mod slip;

@@ -20,7 +20,8 @@ use crate::output::csvfile::{write_atomic, write_csv, Dialect};
 use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
 use crate::output::rows::{
-    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
+    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage,
+    PersonalData, Status,
 };
 use crate::output::summary::Summary;
 use crate::read::ocr::{Engines, ModelChoice, OcrEngine};
@@ -41,6 +42,8 @@ pub struct ProcessConfig {
     pub clean_for_ocr: bool,
     /// Replace the results of another batch in `out`.
     pub force: bool,
+    /// Mask phone numbers and e-mail addresses in contributions.csv, or keep them.
+    pub personal_data: PersonalData,
 }
 
 /// A unit of work, in input order.
@@ -248,7 +251,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     }
     let contributions: Vec<Vec<String>> = pages
         .iter()
-        .flat_map(|p| contribution_rows(&cfg.campaign, &cfg.batch, p))
+        .flat_map(|p| contribution_rows(&cfg.campaign, &cfg.batch, cfg.personal_data, p))
         .collect();
     let page_rows: Vec<Vec<String>> = pages.iter().map(|p| page_row(&cfg.campaign, p)).collect();
     let header = contributions_header(&cfg.campaign);

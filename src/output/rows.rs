@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::ledger::Ledger;
 use crate::campaign::Campaign;
 use crate::outcome::{Outcome, PageResult, Rejection, Slip};
+use crate::privacy;
 
 pub const PAGES_HEADER: &[&str] = &[
     "source_file",
@@ -259,8 +260,22 @@ fn extra_groups(campaign: &Campaign) -> Vec<String> {
         .collect()
 }
 
+/// What to do with phone numbers and e-mail addresses found in answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonalData {
+    /// Replace them by `[téléphone]` / `[courriel]` (the default).
+    Mask,
+    /// Keep them as read (`--keep-personal-data`).
+    Keep,
+}
+
 /// The contributions of one page (none unless its status is ok).
-pub fn contribution_rows(campaign: &Campaign, batch: &str, p: &FinalPage) -> Vec<Vec<String>> {
+pub fn contribution_rows(
+    campaign: &Campaign,
+    batch: &str,
+    personal: PersonalData,
+    p: &FinalPage,
+) -> Vec<Vec<String>> {
     let Some(s) = p.slip().filter(|_| p.status == Status::Ok) else {
         return Vec::new();
     };
@@ -280,6 +295,14 @@ pub fn contribution_rows(campaign: &Campaign, batch: &str, p: &FinalPage) -> Vec
             if multiple_ticks {
                 reasons.push("multiple_ticks");
             }
+            let found = privacy::scan(&a.text);
+            if found.any() {
+                reasons.push("personal_data");
+            }
+            let text = match personal {
+                PersonalData::Mask => found.masked,
+                PersonalData::Keep => a.text.clone(),
+            };
             let mut row = vec![
                 contribution_id(campaign, &s.serial, &a.question_id),
                 campaign.id.clone(),
@@ -295,7 +318,7 @@ pub fn contribution_rows(campaign: &Campaign, batch: &str, p: &FinalPage) -> Vec
                 urn.map(|u| u.quartier.clone()).unwrap_or_default(),
                 campaign.channel.clone(),
                 batch.to_string(),
-                a.text.clone(),
+                text,
                 format!("{:.0}", a.confidence),
                 (!reasons.is_empty()).to_string(),
                 reasons.join("|"),
@@ -367,7 +390,7 @@ mod tests {
         let row = page_row(&c, &f[2]);
         assert_eq!(row[2], "duplicate");
         assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
-        assert!(contribution_rows(&c, "W07", &f[2]).is_empty());
+        assert!(contribution_rows(&c, "W07", PersonalData::Mask, &f[2]).is_empty());
     }
 
     #[test]
@@ -394,7 +417,7 @@ mod tests {
         let c = Campaign::builtin().unwrap();
         let results = vec![page("a.jpg", slip("000123", 1))];
         let f = finalise(&results, &Ledger::default());
-        let rows = contribution_rows(&c, "2022-W07", &f[0]);
+        let rows = contribution_rows(&c, "2022-W07", PersonalData::Mask, &f[0]);
         let header = contributions_header(&c);
         assert_eq!(header.len(), 20);
         assert_eq!(rows[0].len(), header.len());
@@ -409,6 +432,27 @@ mod tests {
         assert_eq!(get("profil"), "habitant|autre");
         assert_eq!(get("age"), "");
         assert_eq!(page_row(&c, &f[0])[8], "assises-2022-000123-Q2");
+    }
+
+    #[test]
+    fn phone_numbers_and_addresses_are_masked_unless_kept_and_always_flagged() {
+        let c = Campaign::builtin().unwrap();
+        let mut o = slip("000124", 1);
+        if let Outcome::Slip(s) = &mut o {
+            s.answers[0].text = "Rappelez-moi au 06 12 34 56 78 ou a@b.fr".into();
+            s.ticks.clear();
+        }
+        let results = vec![page("a.jpg", o)];
+        let f = finalise(&results, &Ledger::default());
+        let header = contributions_header(&c);
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let masked = &contribution_rows(&c, "W07", PersonalData::Mask, &f[0])[0];
+        assert_eq!(masked[col("text")], "Rappelez-moi au [téléphone] ou [courriel]");
+        assert_eq!(masked[col("review_reasons")], "personal_data");
+        assert_eq!(masked[col("needs_review")], "true");
+        let kept = &contribution_rows(&c, "W07", PersonalData::Keep, &f[0])[0];
+        assert_eq!(kept[col("text")], "Rappelez-moi au 06 12 34 56 78 ou a@b.fr");
+        assert_eq!(kept[col("review_reasons")], "personal_data");
     }
 
     #[test]
