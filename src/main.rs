@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             eprintln!("urnscan: error: {err:#}");
+            if let Some(advice) = advice(&err) {
+                eprintln!("  → {advice}");
+            }
             let code = if err.downcast_ref::<UsageError>().is_some() {
                 Exit::Usage
             } else {
@@ -162,6 +165,22 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
 /// when they did). libgomp reads OMP_THREAD_LIMIT once, when the library is loaded, which is
 /// before `main`: setting it from here has no effect on this process. So when it is not set,
 /// the program runs itself again with it set. Nobody has to know the variable exists.
+/// What an agent can do about a failure of the output disk, in plain words.
+fn advice(err: &anyhow::Error) -> Option<&'static str> {
+    let io = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())?;
+    match io.raw_os_error() {
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => Some(
+            "the disk is full: free some space, then run the same command again (the pages already read are kept in the output folder's journal and are not read again)",
+        ),
+        Some(libc::EROFS) | Some(libc::EACCES) | Some(libc::EPERM) => Some(
+            "urnscan may not write there: give an output folder you can write to (--out), or ask for the rights on this one",
+        ),
+        _ => None,
+    }
+}
+
 fn ensure_single_threaded_tesseract() {
     if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
         return;

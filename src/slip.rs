@@ -37,8 +37,12 @@ const GUIDE_HALF_BAND_MM: f64 = 0.6;
 pub enum Fatal {
     #[error(transparent)]
     Ocr(#[from] OcrError),
-    #[error("cannot write the crop {path}: {error}")]
-    Crop { path: String, error: String },
+    #[error("cannot write the crop {path}")]
+    Crop {
+        path: String,
+        #[source]
+        error: std::io::Error,
+    },
 }
 
 /// What a worker needs to read a page.
@@ -233,7 +237,10 @@ fn read_text_zone(
         .save_with_format(crop_path, image::ImageFormat::Jpeg)
         .map_err(|e| Fatal::Crop {
             path: crop_path.display().to_string(),
-            error: e.to_string(),
+            error: match e {
+                image::ImageError::IoError(io) => io,
+                other => std::io::Error::other(other.to_string()),
+            },
         })?;
     Ok(Some(Answer {
         zone: zone.id.clone(),

@@ -752,3 +752,76 @@ fn another_batch_does_not_replace_results_without_force() {
     let replaced = read(&out.join("contributions.csv"));
     assert!(replaced.contains(",2022-W08,"), "batch label not replaced");
 }
+
+/// A small tmpfs mounted for one test (needs root); unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+    fn remount(&self, options: &str) {
+        let o = Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+/// A full disk and a read-only folder: the run stops with exit code 3 and words saying what
+/// to do; once there is room, the same command finishes the batch with nothing lost.
+#[test]
+fn a_full_disk_or_a_read_only_folder_is_said_plainly_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = repo().join("sample-scans/scans");
+    let Some(full) = Tmpfs::mount(&dir.path().join("full"), "size=300k") else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root): full-disk and read-only cases not run");
+        return;
+    };
+    let out = full.0.join("out");
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("disk is full"), "{err}");
+    full.remount("size=64m");
+    process_quietly(&scans, &out);
+    let reference = dir.path().join("reference");
+    process_quietly(&scans, &reference);
+    for csv in ["pages.csv", "contributions.csv"] {
+        assert_eq!(read(&out.join(csv)), read(&reference.join(csv)), "{csv}");
+    }
+
+    let ro = Tmpfs::mount(&dir.path().join("ro"), "ro").unwrap();
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(ro.0.join("out"))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("may not write there"), "{err}");
+}

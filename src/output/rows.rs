@@ -447,11 +447,17 @@ mod tests {
         let header = contributions_header(&c);
         let col = |n: &str| header.iter().position(|h| h == n).unwrap();
         let masked = &contribution_rows(&c, "W07", PersonalData::Mask, &f[0])[0];
-        assert_eq!(masked[col("text")], "Rappelez-moi au [téléphone] ou [courriel]");
+        assert_eq!(
+            masked[col("text")],
+            "Rappelez-moi au [téléphone] ou [courriel]"
+        );
         assert_eq!(masked[col("review_reasons")], "personal_data");
         assert_eq!(masked[col("needs_review")], "true");
         let kept = &contribution_rows(&c, "W07", PersonalData::Keep, &f[0])[0];
-        assert_eq!(kept[col("text")], "Rappelez-moi au 06 12 34 56 78 ou a@b.fr");
+        assert_eq!(
+            kept[col("text")],
+            "Rappelez-moi au 06 12 34 56 78 ou a@b.fr"
+        );
         assert_eq!(kept[col("review_reasons")], "personal_data");
     }
 
