@@ -825,3 +825,102 @@ fn a_full_disk_or_a_read_only_folder_is_said_plainly_and_a_rerun_finishes() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("may not write there"), "{err}");
 }
+
+/// A PNG declaring 60000 × 60000 pixels (14 GB as grey) in a few hundred bytes.
+fn giant_png() -> Vec<u8> {
+    let mut png = Vec::new();
+    let enc = image::codecs::png::PngEncoder::new(&mut png);
+    let row = vec![255u8; 8];
+    image::ImageEncoder::write_image(enc, &row, 8, 1, image::ExtendedColorType::L8).unwrap();
+    // Rewrite IHDR's width and height, then its CRC.
+    png[16..20].copy_from_slice(&60000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&60000u32.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Hostile inputs: an image declaring 60000 × 60000 pixels is refused before anything is
+/// allocated, and file names with spaces, quotes, a newline, a semicolon or bytes that are
+/// not UTF-8 are read and named in pages.csv like any other.
+#[test]
+fn giant_images_and_strange_file_names_each_get_their_row() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    std::fs::write(scans.join("giant.png"), giant_png()).unwrap();
+    let slip = std::fs::read(repo().join("sample-scans/scans/0001-slip-a5.jpg")).unwrap();
+    let names: Vec<std::ffi::OsString> = vec![
+        "with space.jpg".into(),
+        "quote\"s and 'apostrophes'.jpg".into(),
+        "new\nline.jpg".into(),
+        "semi;colon,comma.jpg".into(),
+        std::ffi::OsStr::from_bytes(b"latin1-\xe9t\xe9.jpg").to_owned(),
+    ];
+    for n in &names {
+        std::fs::write(scans.join(n), &slip).unwrap();
+    }
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        summary["peak_rss_mib"].as_f64().unwrap() < 400.0,
+        "the giant image was allocated: {summary}"
+    );
+    let rows = pages_rows(&out);
+    assert_eq!(rows.len(), 1 + names.len(), "{rows:?}");
+    let giant = rows.iter().find(|r| r[0] == "giant.png").unwrap();
+    assert_eq!(giant[2], "rejected");
+    assert_eq!(giant[3], "unreadable_file");
+    assert!(giant[4].contains("60000"), "{giant:?}");
+    // The same slip five times: one read, four duplicates, each under its own name.
+    let statuses: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] != "giant.png")
+        .map(|r| r[2].as_str())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "ok").count(),
+        1,
+        "{rows:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "duplicate").count(),
+        4,
+        "{rows:?}"
+    );
+    let listed: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    for expected in [
+        "with space.jpg",
+        "quote\"s and 'apostrophes'.jpg",
+        "new\nline.jpg",
+        "semi;colon,comma.jpg",
+        "latin1-\u{FFFD}t\u{FFFD}.jpg",
+    ] {
+        assert!(listed.contains(&expected), "{expected:?} not in {listed:?}");
+    }
+}

@@ -132,10 +132,27 @@ pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage,
     if format == ImageFormat::Jpeg {
         check_jpeg_complete(path)?;
     }
-    let file = std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
-        error: e.to_string(),
-    })?;
-    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    let open = || {
+        std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
+            error: e.to_string(),
+        })
+    };
+    // The header alone says how big the image would be: refuse it before any allocation,
+    // naming the size it claims.
+    let declared = ImageReader::with_format(BufReader::new(open()?), format)
+        .into_dimensions()
+        .ok();
+    if let Some((w, h)) = declared {
+        if w > MAX_SIDE || h > MAX_SIDE || w as u64 * h as u64 > MAX_ALLOC {
+            return Err(Rejection::UnreadableFile {
+                error: format!(
+                    "the image declares {w} × {h} pixels, over the limit of {MAX_SIDE} × {MAX_SIDE} pixels and {} MiB (an A3 page at 600 dpi is 7016 × 9921): not decoded",
+                    MAX_ALLOC >> 20
+                ),
+            });
+        }
+    }
+    let mut reader = ImageReader::with_format(BufReader::new(open()?), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
