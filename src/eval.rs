@@ -2,7 +2,7 @@
 //! run's CSV files with the truth files the generator writes (`truth-pages.csv`,
 //! `truth-answers.csv`). Used by `urnscan evaluate`, the integration tests and benchmarks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::Context;
@@ -107,6 +107,33 @@ pub struct Report {
     pub checkbox_groups_right: usize,
     /// Each expected contribution's CER, with its id, for finding the worst.
     pub per_answer: Vec<(String, f64)>,
+    /// Pages read right (status, identity and orientation) / pages, per scanning case:
+    /// file format, status, orientation, ink, resolution and how the page lay on the
+    /// scanner (truth `scan` column).
+    pub by_case: BTreeMap<String, (usize, usize)>,
+}
+
+/// The scanning cases a truth page belongs to.
+fn cases_of(t: &HashMap<String, String>) -> Vec<String> {
+    let mut c = vec!["all pages".to_string()];
+    let file = get(t, "file").to_lowercase();
+    let format = file.rsplit('.').next().unwrap_or("");
+    c.push(format!("format {format}"));
+    c.push(format!("truth {}", get(t, "status")));
+    if !get(t, "dpi").is_empty() {
+        c.push(format!("{} dpi", get(t, "dpi")));
+    }
+    if !get(t, "ink").is_empty() {
+        c.push(format!("ink {}", get(t, "ink")));
+    }
+    match get(t, "orientation") {
+        "" | "0" => {}
+        o => c.push(format!("turned {o}°")),
+    }
+    for tag in get(t, "scan").split('|').filter(|s| !s.is_empty()) {
+        c.push(format!("scanner {tag}"));
+    }
+    c
 }
 
 /// Compares the run in `out_dir` with the truth files in `truth_dir`.
@@ -143,6 +170,7 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         checkbox_groups: 0,
         checkbox_groups_right: 0,
         per_answer: Vec::new(),
+        by_case: BTreeMap::new(),
     };
     for t in &tp {
         let k = key(t, "file");
@@ -151,9 +179,12 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
             continue;
         };
         let r = found[0];
-        if get(r, "status") == get(t, "status") && get(r, "reason") == get(t, "reason") {
+        let status_right =
+            get(r, "status") == get(t, "status") && get(r, "reason") == get(t, "reason");
+        if status_right {
             rep.pages_status_right += 1;
         }
+        let mut right = status_right;
         if get(t, "status") == "ok" || get(t, "status") == "blank" {
             rep.slips += 1;
             // The payload carries form, question, urn and serial: all four must be exact.
@@ -163,12 +194,20 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
             if identified {
                 rep.slips_identified += 1;
             }
+            right &= identified;
             if t.contains_key("orientation") {
                 rep.orientations += 1;
                 if get(r, "orientation") == get(t, "orientation") {
                     rep.orientations_right += 1;
+                } else {
+                    right = false;
                 }
             }
+        }
+        for case in cases_of(t) {
+            let e = rep.by_case.entry(case).or_insert((0, 0));
+            e.0 += right as usize;
+            e.1 += 1;
         }
     }
     let form_of: HashMap<String, String> = tp

@@ -127,6 +127,10 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     "checkbox groups right:           {}/{}",
                     r.checkbox_groups_right, r.checkbox_groups
                 );
+                println!("pages read right (status, identity, orientation) per case:");
+                for (case, (right, total)) in &r.by_case {
+                    println!("  {case:<30} {right}/{total}");
+                }
             }
             Ok(Exit::Ok)
         }

@@ -11,7 +11,7 @@ use super::scan::{encode, scan, Format, ScanParams};
 use super::text::{pt_to_mm, Fonts};
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, ZoneQuestion};
 
-pub(crate) const PAGE_COLUMNS: [&str; 14] = [
+pub(crate) const PAGE_COLUMNS: [&str; 15] = [
     "file",
     "page",
     "status",
@@ -26,6 +26,7 @@ pub(crate) const PAGE_COLUMNS: [&str; 14] = [
     "ink",
     "font",
     "orientation",
+    "scan",
 ];
 pub(crate) const ANSWER_COLUMNS: [&str; 8] = [
     "file",
@@ -524,6 +525,9 @@ pub(crate) struct Rendered {
     orientation: u16,
     ink: String,
     font: String,
+    /// How the page lay on the scanner: `|`-separated among `bed` (anywhere on an A4 bed),
+    /// `dark_lid`, `streaks`, `dust`; empty for a plain feed.
+    scan: String,
     answers: Vec<AnswerTruth>,
 }
 
@@ -553,6 +557,7 @@ impl Rendered {
             self.ink.clone(),
             self.font.clone(),
             self.orientation.to_string(),
+            self.scan.clone(),
         ]
     }
 
@@ -592,6 +597,23 @@ fn pick_text<'a>(
     Ok(ok[rng.usize(..ok.len())])
 }
 
+fn scan_conditions(p: &super::scan::ScanParams) -> String {
+    let mut c = Vec::new();
+    if p.bed_mm.is_some() {
+        c.push("bed");
+        if p.fill < 128 {
+            c.push("dark_lid");
+        }
+    }
+    if p.streaks > 0 {
+        c.push("streaks");
+    }
+    if p.dust > 0 {
+        c.push("dust");
+    }
+    c.join("|")
+}
+
 pub(crate) fn render(
     campaign: &Campaign,
     fonts: &Fonts,
@@ -616,6 +638,7 @@ pub(crate) fn render(
         dpi: spec.dpi,
         tilt: spec.scan.tilt_deg,
         orientation: spec.scan.quarter_turns as u16 * 90,
+        scan: scan_conditions(&spec.scan),
         ink: spec.ink.name().to_string(),
         font: face.name.to_string(),
         answers: Vec::new(),
