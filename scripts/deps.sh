@@ -13,6 +13,8 @@ PACKAGES=(
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
   imagemagick
 )
+# Scripts that need more (benchmarks against other tools) name it here before sourcing.
+PACKAGES+=(${URNSCAN_EXTRA_PACKAGES:-})
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

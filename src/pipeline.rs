@@ -293,6 +293,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     };
     summary.output = cfg.out.display().to_string();
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
+    (summary.ocr_seconds, summary.ocr_lines) = crate::read::ocr::ocr_totals();
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
     Ok(RunResult { summary })

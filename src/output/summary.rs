@@ -41,6 +41,10 @@ pub struct Summary {
     pub jobs: usize,
     pub seconds: f64,
     pub pages_per_second: f64,
+    /// Time spent inside Tesseract, summed over the workers, and the lines it read: divided
+    /// by the workers, the floor no reader using Tesseract can go under.
+    pub ocr_seconds: f64,
+    pub ocr_lines: u64,
     /// Broken invariants of the page accounting (a bug when not empty).
     pub accounting_errors: Vec<String>,
     /// Peak resident memory of the process, MiB (Linux only; 0 elsewhere).
@@ -87,6 +91,8 @@ impl Summary {
             jobs: 0,
             seconds: 0.0,
             pages_per_second: 0.0,
+            ocr_seconds: 0.0,
+            ocr_lines: 0,
             peak_rss_mib: 0.0,
             accounting_errors: Vec::new(),
             output: String::new(),
