@@ -338,6 +338,21 @@ fn usage_and_layout_errors_exit_2_with_a_clear_message() {
         msg.contains("campaign.toml: form[0] 'slip-a5'.zone[0] 'answer'.box"),
         "{msg}"
     );
+
+    // A zone naming a model that is not installed.
+    let toml = read(&dir.path().join("campaign.toml"))
+        .replace("y = 44, w = 200", "y = 44, w = 128")
+        .replace("model = \"fra_hw\"", "model = \"klingon\"");
+    std::fs::write(dir.path().join("campaign.toml"), toml).unwrap();
+    let no_model = bin()
+        .args(["layout", "check"])
+        .arg(dir.path())
+        .env("TESSDATA_PREFIX", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(no_model.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&no_model.stderr);
+    assert!(msg.contains("'klingon'"), "{msg}");
 }
 
 #[test]
