@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use urnscan::campaign::Campaign;
 use urnscan::input::{decode_page, page_count, sniff, PageSource};
@@ -27,14 +27,21 @@ where
         .and_then(|s| s.parse::<u64>().ok())
         .map(Duration::from_secs);
     let batch = 64;
-    let mut runner = TestRunner::new(Config {
-        cases: batch,
-        failure_persistence: None,
-        ..Config::default()
-    });
     let started = Instant::now();
     let mut tried: u64 = 0;
     loop {
+        // A runner counts its cases once: each batch gets a fresh one, with its own seed
+        // (deterministic, so that a failure can be replayed).
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&tried.to_le_bytes());
+        let mut runner = TestRunner::new_with_rng(
+            Config {
+                cases: batch,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+        );
         if let Err(e) = runner.run(&strategy, |v| {
             check(v);
             Ok(())
