@@ -57,11 +57,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn the_built_in_model_reads_handwritten_lines() {
     let rows = ocr(&[]);
     let cers: Vec<f64> = rows.iter().map(|r| r.2).collect();
-    // Measured with the shipped model: median 0.053, mean 0.078, three lines exact. A
-    // damaged model, or one that lost its print and font reading, is far above these bounds.
+    // Measured with the shipped model: median 0.000, mean 0.014. Debian's print model reads
+    // them at 0.054 / 0.078, and a damaged model far worse: both fail here.
     let mean = cers.iter().sum::<f64>() / cers.len() as f64;
-    assert!(median(cers.clone()) <= 0.10, "median: {rows:?}");
-    assert!(mean <= 0.15, "mean {mean}: {rows:?}");
+    assert!(median(cers.clone()) <= 0.03, "median: {rows:?}");
+    assert!(mean <= 0.05, "mean {mean}: {rows:?}");
     assert!(cers.contains(&0.0), "no line read exactly: {rows:?}");
     assert!(
         rows.iter().all(|r| !r.0.is_empty() && r.1 > 0.0),
