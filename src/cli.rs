@@ -128,10 +128,10 @@ pub struct ProcessArgs {
     /// Print the summary as JSON (for scripts) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// OCR the raw zone crops instead of the cleaned ones (for measuring what cleaning
-    /// buys; never better for real use).
+    /// OCR the cleaned zone's pixels instead of the raw crop's (for measuring what cleaning
+    /// would buy; lines and blanks are always found in the cleaned zone).
     #[arg(long, hide = true)]
-    pub raw_ocr: bool,
+    pub clean_ocr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -149,7 +149,9 @@ pub struct OcrArgs {
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
-    /// OCR the images as they are, without the zone cleaning (for measuring what it buys).
+    /// OCR the cleaned image's pixels instead of the image's own, as `process --clean-ocr`
+    /// does (for measuring what cleaning would buy; lines are found in the cleaned image
+    /// either way).
     #[arg(long)]
-    pub raw: bool,
+    pub clean: bool,
 }

@@ -84,7 +84,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
             Dialect::Plain
         },
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
-        clean_for_ocr: !args.raw_ocr,
+        clean_for_ocr: args.clean_ocr,
         force: args.force,
         personal_data: if args.keep_personal_data {
             PersonalData::Keep

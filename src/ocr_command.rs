@@ -22,9 +22,10 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
         let img = image::open(path)
             .with_context(|| format!("cannot read image {}", path.display()))?
             .into_luma8();
-        // Lines are always found in the cleaned image; --raw reads their raw pixels.
+        // Lines are always found in the cleaned image; their pixels are read as they are
+        // (the zone path's default), or cleaned with --clean.
         let clean = clean_zone(&img, &[], 0.0);
-        let pixels = if args.raw { &img } else { &clean };
+        let pixels = if args.clean { &clean } else { &img };
         let read = read_zone(&mut engine, &clean, pixels, &[], args.dpi)?;
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");

@@ -38,7 +38,7 @@ pub struct ProcessConfig {
     pub models: ModelChoice,
     pub dialect: Dialect,
     pub progress: bool,
-    /// False only to measure what zone cleaning buys (`--raw-ocr`).
+    /// True only to measure what cleaning the OCR's pixels would buy (`--clean-ocr`).
     pub clean_for_ocr: bool,
     /// Replace the results of another batch in `out`.
     pub force: bool,

@@ -49,8 +49,10 @@ pub enum Fatal {
 pub struct PageContext<'a> {
     pub campaign: &'a Campaign,
     pub out_dir: &'a Path,
-    /// OCR the cleaned zone (the default) or the raw crop: the switch that measures what
-    /// cleaning buys. Blank detection always uses the cleaned zone.
+    /// OCR the raw crop's lines (the default) or the cleaned zone's: the switch that measures
+    /// what cleaning buys. Line finding and blank detection always use the cleaned zone.
+    /// With the handwriting model, raw reads real handwriting better (dev split median CER
+    /// 0.241 against 0.254) and ties on generated slips: the model learned from raw lines.
     pub clean_for_ocr: bool,
     /// Which Tesseract model reads which zone.
     pub models: &'a ModelChoice,

@@ -155,7 +155,8 @@ fn clear_border_lines(img: &mut GrayImage) {
     }
 }
 
-/// The cleaning every zone gets before its ink is measured and it is OCRed: paper brought
+/// The cleaning every zone gets before its ink is measured and its lines are found (the OCR
+/// reads the raw crop's pixels of those lines, see `PageContext::clean_for_ocr`): paper brought
 /// to white, guide lines removed (rows `guide_rows` ± `half_band` px), contrast stretched
 /// to the zone's own ink, box remnants removed. Specks of dust stay in the image (removing
 /// them also took the dots and accents of real handwriting: median CER 0.663 → 0.690 on
