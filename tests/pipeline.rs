@@ -28,14 +28,16 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// `urnscan process INPUT --out OUT`, to which a test adds its options.
+fn process_cmd(input: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.arg("process").arg(input).arg("--out").arg(out);
+    c
+}
+
 /// `urnscan process SCANS --out OUT --quiet`, which must complete (exit 0 or 1).
 fn process_quietly(scans: &Path, out: &Path) -> Output {
-    run(bin()
-        .arg("process")
-        .arg(scans)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet"))
+    run(process_cmd(scans, out).arg("--quiet"))
 }
 
 fn read(path: &Path) -> String {
@@ -67,12 +69,7 @@ fn generated() -> &'static Generated {
         let out2 = dir.path().join("out2");
         let out1 = dir.path().join("out1");
         for (out, jobs) in [(&out2, "2"), (&out1, "1")] {
-            run(bin()
-                .arg("process")
-                .arg(&scans)
-                .arg("--out")
-                .arg(out)
-                .args(["--jobs", jobs, "--quiet"]));
+            run(process_cmd(&scans, out).args(["--jobs", jobs, "--quiet"]));
         }
         let report = compare(&out2, &truth).unwrap();
         Generated {
@@ -160,12 +157,7 @@ fn sample_scans_are_read_right() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let samples = repo().join("sample-scans");
-    let o = run(bin()
-        .arg("process")
-        .arg(samples.join("scans"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
+    let o = run(process_cmd(&samples.join("scans"), &out).arg("--quiet"));
     let summary = String::from_utf8_lossy(&o.stdout);
     assert!(summary.contains("rejected"), "{summary}");
     let r = compare(&out, &samples).unwrap();
@@ -241,14 +233,7 @@ fn junk_files_get_a_row_and_the_batch_goes_on() {
     .unwrap();
     std::fs::write(scans.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
     let out = dir.path().join("out");
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .output()
-        .unwrap();
+    let o = process_cmd(&scans, &out).arg("--quiet").output().unwrap();
     assert_eq!(o.status.code(), Some(1), "rejected pages give exit code 1");
     let pages = read(&out.join("pages.csv"));
     let rows: Vec<&str> = pages.lines().skip(1).collect();
@@ -304,11 +289,7 @@ fn usage_and_layout_errors_exit_2_with_a_clear_message() {
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("scans")).unwrap();
-    let inside = bin()
-        .arg("process")
-        .arg(dir.path().join("scans"))
-        .arg("--out")
-        .arg(dir.path().join("scans/out"))
+    let inside = process_cmd(&dir.path().join("scans"), &dir.path().join("scans/out"))
         .output()
         .unwrap();
     assert_eq!(inside.status.code(), Some(2));
@@ -593,14 +574,7 @@ fn a_pdf_without_images_or_damaged_gets_a_row() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .output()
-        .unwrap();
+    let o = process_cmd(&scans, &out).arg("--quiet").output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let rows = pages_rows(&out);
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -627,14 +601,7 @@ fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
         .unwrap();
     std::fs::copy(sample("0002-slip-a5.jpg"), week2.join("new.jpg")).unwrap();
     let out = dir.path().join("out");
-    let process = |input: &Path| {
-        run(bin()
-            .arg("process")
-            .arg(input)
-            .arg("--out")
-            .arg(&out)
-            .arg("--quiet"))
-    };
+    let process = |input: &Path| run(process_cmd(input, &out).arg("--quiet"));
 
     process(&week1);
     process(&week1);
@@ -646,12 +613,7 @@ fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
 
     // Another batch into the same folder replaces its results only with --force; the
     // ledger of serials stays, so the slip read in week 1 is a duplicate in week 2.
-    run(bin()
-        .arg("process")
-        .arg(&week2)
-        .arg("--out")
-        .arg(&out)
-        .args(["--quiet", "--force"]));
+    run(process_cmd(&week2, &out).args(["--quiet", "--force"]));
     let rows = pages_rows(&out);
     let (serial, _) = sample_truth("0001-slip-a5.jpg");
     assert_eq!(rows[0][0], "again.png");
@@ -692,11 +654,7 @@ fn a_run_killed_mid_batch_resumes_to_the_same_csvs() {
     let g = generated();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = bin()
-        .arg("process")
-        .arg(&g.scans)
-        .arg("--out")
-        .arg(&out)
+    let mut child = process_cmd(&g.scans, &out)
         .args(["--jobs", "2", "--quiet"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -722,12 +680,7 @@ fn a_run_killed_mid_batch_resumes_to_the_same_csvs() {
     assert!(before < GENERATED_PAGES, "killed too late to test anything");
     assert!(!out.join("contributions.csv").exists());
 
-    let o = run(bin()
-        .arg("process")
-        .arg(&g.scans)
-        .arg("--out")
-        .arg(&out)
-        .args(["--jobs", "2", "--quiet", "--json"]));
+    let o = run(process_cmd(&g.scans, &out).args(["--jobs", "2", "--quiet", "--json"]));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let resumed = summary["resumed"].as_u64().unwrap() as usize;
     assert!(
@@ -753,11 +706,7 @@ fn another_batch_does_not_replace_results_without_force() {
     let out = dir.path().join("out");
     process_quietly(&scans, &out);
     let first = read(&out.join("contributions.csv"));
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
+    let o = process_cmd(&scans, &out)
         .args(["--batch", "2022-W08", "--quiet"])
         .output()
         .unwrap();
@@ -765,12 +714,7 @@ fn another_batch_does_not_replace_results_without_force() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("2022-W08") && err.contains("--force"), "{err}");
     assert_eq!(read(&out.join("contributions.csv")), first);
-    run(bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .args(["--batch", "2022-W08", "--quiet", "--force"]));
+    run(process_cmd(&scans, &out).args(["--batch", "2022-W08", "--quiet", "--force"]));
     let replaced = read(&out.join("contributions.csv"));
     assert!(replaced.contains(",2022-W08,"), "batch label not replaced");
 }
@@ -815,14 +759,7 @@ fn a_full_disk_or_a_read_only_folder_is_said_plainly_and_a_rerun_finishes() {
         return;
     };
     let out = full.0.join("out");
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .output()
-        .unwrap();
+    let o = process_cmd(&scans, &out).arg("--quiet").output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("disk is full"), "{err}");
@@ -835,11 +772,7 @@ fn a_full_disk_or_a_read_only_folder_is_said_plainly_and_a_rerun_finishes() {
     }
 
     let ro = Tmpfs::mount(&dir.path().join("ro"), "ro").unwrap();
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(ro.0.join("out"))
+    let o = process_cmd(&scans, &ro.0.join("out"))
         .arg("--quiet")
         .output()
         .unwrap();
@@ -908,11 +841,7 @@ fn giant_images_and_strange_file_names_each_get_their_row() {
     std::fs::write(scans.join("zz-cut.tif"), &tiff[..tiff.len() / 2]).unwrap();
     std::fs::write(scans.join("zz-empty.tif"), b"").unwrap();
     let out = dir.path().join("out");
-    let o = bin()
-        .arg("process")
-        .arg(&scans)
-        .arg("--out")
-        .arg(&out)
+    let o = process_cmd(&scans, &out)
         .args(["--quiet", "--json"])
         .output()
         .unwrap();
