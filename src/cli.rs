@@ -69,6 +69,16 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["sample", "pdf"])]
         lines: bool,
     },
+    /// Have a person check the answers that need it: export a review sheet, apply it.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Export a run's contributions for another tool.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Check a campaign layout folder.
     Layout {
         #[command(subcommand)]
@@ -82,6 +92,56 @@ pub enum LayoutCommand {
     Check {
         /// The layout folder, e.g. forms-layout/assises-2022.
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Write a review sheet (Excel-friendly CSV: UTF-8 BOM, ';') of the answers that need
+    /// review, each with its crop file and the text read; fill its corrected_text column.
+    Export {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// Where to write the sheet (default: OUT/review-sheet.csv, beside the crops).
+        #[arg(long, value_name = "FILE")]
+        sheet: Option<PathBuf>,
+        /// List every answer, not only those that need review.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Carry a filled review sheet's corrected_text into contributions.csv (text replaced,
+    /// reviewed=true, the OCR's reading kept in ocr_text) and into OUT/corrections.csv, which
+    /// later runs of `process` on OUT apply again. Rows left empty are not reviewed yet. A
+    /// sheet naming unknown answers, or made from another reading, is refused whole.
+    Apply {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// The filled review sheet (either CSV dialect).
+        sheet: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write a proposals import file for Decidim's admin importer (';'-separated CSV with
+    /// title/<locale>, body/<locale>, scope/id, category/id). Answers that still need review
+    /// are held back unless --include-unreviewed.
+    Decidim {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// The import file to write (default: OUT/decidim-proposals.csv).
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+        /// TOML file giving Decidim's ids: [scopes] urn id = scope id, [categories]
+        /// question id = category id. Without it, scope/id and category/id are left empty.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Locale of the title and body columns (one of the organization's locales).
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        /// Also export answers that still need review.
+        #[arg(long)]
+        include_unreviewed: bool,
     },
 }
 

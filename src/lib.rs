@@ -6,13 +6,15 @@
 //! zone, measures ink, OCRs text and scores ticks, `text` normalises what was read, `privacy`
 //! masks phone numbers and e-mail addresses, `output`
 //! writes the CSV files and the summary, and `pipeline` drives pages through it in parallel.
-//! `render` draws forms from the layout (blank forms and realistic test scans).
+//! `handoff` works on a finished output folder (review sheet and corrections, Decidim
+//! export). `render` draws forms from the layout (blank forms and realistic test scans).
 
 pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod geometry;
+pub mod handoff;
 pub mod input;
 pub mod locate;
 pub mod ocr_command;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use urnscan::cli::{Cli, Command, LayoutCommand};
+use urnscan::cli::{Cli, Command, ExportCommand, LayoutCommand, ReviewCommand};
 use urnscan::config::{load_campaign, model_choice, process_config, UsageError};
 use urnscan::pipeline;
 
@@ -83,6 +83,69 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
             )?;
             println!("urnscan generate: {} page(s) in {}", r.pages, out.display());
+            Ok(Exit::Ok)
+        }
+        Command::Review {
+            command: ReviewCommand::Export { out, sheet, all },
+        } => {
+            let (path, n) = urnscan::handoff::review::export(&out, sheet.as_deref(), all)?;
+            println!(
+                "urnscan review: {n} answer(s) to check in {}: fill corrected_text, then run \
+                 urnscan review apply {} {}",
+                path.display(),
+                out.display(),
+                path.display()
+            );
+            Ok(Exit::Ok)
+        }
+        Command::Review {
+            command: ReviewCommand::Apply { out, sheet },
+        } => {
+            let a = urnscan::handoff::review::apply(&out, &sheet)?;
+            println!(
+                "urnscan review: {} correction(s) applied ({} row(s) left empty); {} in all in {}",
+                a.corrected,
+                a.left_empty,
+                a.total,
+                out.join("contributions.csv").display()
+            );
+            Ok(Exit::Ok)
+        }
+        Command::Export {
+            command:
+                ExportCommand::Decidim {
+                    out,
+                    to,
+                    mapping,
+                    locale,
+                    include_unreviewed,
+                },
+        } => {
+            use urnscan::handoff::decidim;
+            let mapping = mapping.as_deref().map(decidim::Mapping::load).transpose()?;
+            let file = to.unwrap_or_else(|| out.join("decidim-proposals.csv"));
+            let e = decidim::export(
+                &out,
+                &file,
+                &decidim::Options {
+                    mapping: mapping.as_ref(),
+                    locale: &locale,
+                    include_unreviewed,
+                },
+            )?;
+            println!(
+                "urnscan export: {} proposal(s) in {} ({} held back until reviewed, {} without text)",
+                e.proposals,
+                file.display(),
+                e.held_back,
+                e.empty
+            );
+            if mapping.is_none() {
+                eprintln!(
+                    "urnscan export: no --mapping: scope/id and category/id are empty (Decidim \
+                     imports the proposals without scope or category)"
+                );
+            }
             Ok(Exit::Ok)
         }
         Command::Ocr(args) => {

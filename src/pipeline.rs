@@ -16,6 +16,7 @@ use crate::campaign::Campaign;
 use crate::config::UsageError;
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
+use crate::output::corrections::Corrections;
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
 use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
@@ -249,9 +250,18 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
             });
         }
     }
+    let corrections = Corrections::load(&cfg.out)?;
     let contributions: Vec<Vec<String>> = pages
         .iter()
-        .flat_map(|p| contribution_rows(&cfg.campaign, &cfg.batch, cfg.personal_data, p))
+        .flat_map(|p| {
+            contribution_rows(
+                &cfg.campaign,
+                &cfg.batch,
+                cfg.personal_data,
+                &corrections,
+                p,
+            )
+        })
         .collect();
     let page_rows: Vec<Vec<String>> = pages.iter().map(|p| page_row(&cfg.campaign, p)).collect();
     let header = contributions_header(&cfg.campaign);
@@ -280,6 +290,12 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let mut summary = Summary::new(&pages, &counted);
     summary.accounting_errors = accounting;
     summary.resumed = resumed;
+    summary.personal_data = cfg.personal_data;
+    let reviewed = col("reviewed");
+    summary.reviewed = contributions
+        .iter()
+        .filter(|r| r[reviewed] == "true")
+        .count();
     summary.campaign = cfg.campaign.id.clone();
     summary.layout = cfg.campaign.origin.clone();
     summary.batch = cfg.batch.clone();

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::corrections::Corrections;
 use super::ledger::Ledger;
 use crate::campaign::Campaign;
 use crate::outcome::{Outcome, PageResult, Rejection, Slip};
@@ -41,7 +42,9 @@ const CONTRIBUTIONS_HEAD: &[&str] = &[
 /// Checkbox groups with their own named column in the contract; any other group of a
 /// campaign gets a column after `crop_file`.
 const CONTRACT_GROUPS: &[&str] = &["profil", "age"];
-const CONTRIBUTIONS_TAIL: &[&str] = &["source_file", "page", "crop_file"];
+/// After the contract's columns: whether a person corrected the text (`urnscan review
+/// apply`), and what the OCR read (masked like `text`), which a correction does not erase.
+const CONTRIBUTIONS_TAIL: &[&str] = &["source_file", "page", "crop_file", "reviewed", "ocr_text"];
 
 /// The final status of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -261,12 +264,48 @@ fn extra_groups(campaign: &Campaign) -> Vec<String> {
 }
 
 /// What to do with phone numbers and e-mail addresses found in answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
 pub enum PersonalData {
     /// Replace them by `[téléphone]` / `[courriel]` (the default).
+    #[default]
     Mask,
     /// Keep them as read (`--keep-personal-data`).
     Keep,
+}
+
+impl PersonalData {
+    /// The text as written to contributions.csv: `masked` (privacy::scan's) or as read.
+    fn apply(self, text: &str, masked: String) -> String {
+        match self {
+            PersonalData::Mask => masked,
+            PersonalData::Keep => text.to_string(),
+        }
+    }
+}
+
+/// Puts a person's correction into a contributions.csv row (`col` finds a column by name):
+/// the corrected text (normalised and masked like the OCR's), `reviewed` true, and no more
+/// `needs_review`. `ocr_text` and `review_reasons` stay as the machine had them: they say
+/// what was read and why a person looked. Used both when a run writes its rows and when
+/// `review apply` edits an existing file, so that the two give the same bytes.
+pub fn apply_correction(
+    row: &mut [String],
+    col: impl Fn(&str) -> Option<usize>,
+    corrected: &str,
+    personal: PersonalData,
+) {
+    let corrected = crate::text::normalise(corrected);
+    let text = personal.apply(&corrected, privacy::scan(&corrected).masked);
+    for (name, value) in [
+        ("text", text),
+        ("needs_review", "false".to_string()),
+        ("reviewed", "true".to_string()),
+    ] {
+        if let Some(cell) = col(name).and_then(|i| row.get_mut(i)) {
+            *cell = value;
+        }
+    }
 }
 
 /// The contributions of one page (none unless its status is ok).
@@ -274,6 +313,7 @@ pub fn contribution_rows(
     campaign: &Campaign,
     batch: &str,
     personal: PersonalData,
+    corrections: &Corrections,
     p: &FinalPage,
 ) -> Vec<Vec<String>> {
     let Some(s) = p.slip().filter(|_| p.status == Status::Ok) else {
@@ -299,12 +339,11 @@ pub fn contribution_rows(
             if found.any() {
                 reasons.push("personal_data");
             }
-            let text = match personal {
-                PersonalData::Mask => found.masked,
-                PersonalData::Keep => a.text.clone(),
-            };
+            let text = personal.apply(&a.text, found.masked);
+            let ocr_text = text.clone();
+            let id = contribution_id(campaign, &s.serial, &a.question_id);
             let mut row = vec![
-                contribution_id(campaign, &s.serial, &a.question_id),
+                id.clone(),
                 campaign.id.clone(),
                 s.form.clone(),
                 s.serial.clone(),
@@ -328,8 +367,19 @@ pub fn contribution_rows(
                 p.result.source_file.clone(),
                 p.result.page.map(|n| n.to_string()).unwrap_or_default(),
                 a.crop_file.clone(),
+                "false".to_string(),
+                ocr_text,
             ]);
             row.extend(extra_groups(campaign).iter().map(|g| ticks_of(g)));
+            if let Some(corrected) = corrections.get(&id) {
+                let header = contributions_header(campaign);
+                apply_correction(
+                    &mut row,
+                    |name| header.iter().position(|h| h == name),
+                    corrected,
+                    personal,
+                );
+            }
             row
         })
         .collect()
@@ -390,7 +440,14 @@ mod tests {
         let row = page_row(&c, &f[2]);
         assert_eq!(row[2], "duplicate");
         assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
-        assert!(contribution_rows(&c, "W07", PersonalData::Mask, &f[2]).is_empty());
+        assert!(contribution_rows(
+            &c,
+            "W07",
+            PersonalData::Mask,
+            &Corrections::default(),
+            &f[2]
+        )
+        .is_empty());
     }
 
     #[test]
@@ -417,9 +474,15 @@ mod tests {
         let c = Campaign::builtin().unwrap();
         let results = vec![page("a.jpg", slip("000123", 1))];
         let f = finalise(&results, &Ledger::default());
-        let rows = contribution_rows(&c, "2022-W07", PersonalData::Mask, &f[0]);
+        let rows = contribution_rows(
+            &c,
+            "2022-W07",
+            PersonalData::Mask,
+            &Corrections::default(),
+            &f[0],
+        );
         let header = contributions_header(&c);
-        assert_eq!(header.len(), 20);
+        assert_eq!(header.len(), 22);
         assert_eq!(rows[0].len(), header.len());
         let get = |col: &str| rows[0][header.iter().position(|h| h == col).unwrap()].clone();
         assert_eq!(get("contribution_id"), "assises-2022-000123-Q2");
@@ -446,14 +509,26 @@ mod tests {
         let f = finalise(&results, &Ledger::default());
         let header = contributions_header(&c);
         let col = |n: &str| header.iter().position(|h| h == n).unwrap();
-        let masked = &contribution_rows(&c, "W07", PersonalData::Mask, &f[0])[0];
+        let masked = &contribution_rows(
+            &c,
+            "W07",
+            PersonalData::Mask,
+            &Corrections::default(),
+            &f[0],
+        )[0];
         assert_eq!(
             masked[col("text")],
             "Rappelez-moi au [téléphone] ou [courriel]"
         );
         assert_eq!(masked[col("review_reasons")], "personal_data");
         assert_eq!(masked[col("needs_review")], "true");
-        let kept = &contribution_rows(&c, "W07", PersonalData::Keep, &f[0])[0];
+        let kept = &contribution_rows(
+            &c,
+            "W07",
+            PersonalData::Keep,
+            &Corrections::default(),
+            &f[0],
+        )[0];
         assert_eq!(
             kept[col("text")],
             "Rappelez-moi au 06 12 34 56 78 ou a@b.fr"

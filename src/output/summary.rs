@@ -34,6 +34,11 @@ pub struct Summary {
     pub rejected_by_reason: BTreeMap<String, usize>,
     pub contributions: usize,
     pub needs_review: usize,
+    /// Contributions whose text a person corrected (`urnscan review apply`).
+    pub reviewed: usize,
+    /// Whether phone numbers and e-mail addresses were masked (`mask`) or kept (`keep`):
+    /// `review apply` treats corrected text the same way.
+    pub personal_data: super::rows::PersonalData,
     /// urn id → question id → contributions.
     pub contributions_by_urn_question: BTreeMap<String, BTreeMap<String, usize>>,
     pub problems: Vec<Problem>,
@@ -85,6 +90,8 @@ impl Summary {
             rejected_by_reason: BTreeMap::new(),
             contributions: contributions.len(),
             needs_review: contributions.iter().filter(|c| c.2).count(),
+            reviewed: 0,
+            personal_data: Default::default(),
             contributions_by_urn_question: BTreeMap::new(),
             problems: Vec::new(),
             duplicates: Vec::new(),
@@ -173,8 +180,15 @@ impl Summary {
         }
         let _ = writeln!(
             t,
-            "  read        {:>5}   ({} contribution(s), {} to review)",
-            self.ok, self.contributions, self.needs_review
+            "  read        {:>5}   ({} contribution(s), {} to review{})",
+            self.ok,
+            self.contributions,
+            self.needs_review,
+            if self.reviewed > 0 {
+                format!(", {} corrected by a person", self.reviewed)
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(t, "  blank       {:>5}", self.blank);
         let _ = writeln!(t, "  duplicate   {:>5}", self.duplicate);
