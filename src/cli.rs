@@ -64,6 +64,11 @@ pub enum Command {
         /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
         #[arg(long)]
         pdf: bool,
+        /// Paste the answers from this folder of real handwritten lines (<id>.png with its
+        /// <id>.gt.txt, e.g. ../shared/handwriting/lines) instead of drawing them with fonts:
+        /// measures the reader and its review routing on real handwriting.
+        #[arg(long, value_name = "DIR")]
+        handwriting: Option<PathBuf>,
         /// Draw single handwritten lines instead of pages: DIR/lineNNNNN.png with the text in
         /// lineNNNNN.gt.txt (model tests and training).
         #[arg(long, conflicts_with_all = ["sample", "pdf"])]

@@ -65,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             sample,
             pdf,
             lines,
+            handwriting,
         } => {
             if lines {
                 let n = urnscan::render::generate_lines(&out, count, seed)?;
@@ -80,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     seed,
                     sample_mix: sample,
                     pdf,
+                    handwriting,
                 },
             )?;
             println!("urnscan generate: {} page(s) in {}", r.pages, out.display());

@@ -5,7 +5,7 @@
 //!
 //! Submodules: `canvas` (anti-aliased drawing primitives), `text` (fonts, glyph coverage,
 //! rasterising), `form` (printing a form), `corpus` (what citizens write), `fill`
-//! (handwriting and ticks), `scan` (tilt, noise, encodings), `pages` (what each generated
+//! (handwriting and ticks), `paste` (real handwritten lines pasted in), `scan` (tilt, noise, encodings), `pages` (what each generated
 //! page is).
 
 mod canvas;
@@ -14,6 +14,7 @@ mod fill;
 mod form;
 mod lines;
 mod pages;
+mod paste;
 pub mod pdf;
 mod scan;
 mod text;
@@ -39,6 +40,9 @@ pub struct GenerateOptions {
     pub sample_mix: bool,
     /// All pages in one scanner-style PDF (`scans/scans.pdf`) instead of one file each.
     pub pdf: bool,
+    /// Answers pasted from this folder of real handwritten lines (`<id>.png` + `.gt.txt`)
+    /// instead of drawn with handwriting fonts.
+    pub handwriting: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +59,11 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
     std::fs::create_dir_all(&scans)
         .with_context(|| format!("creating the output folder {}", scans.display()))?;
     let fonts = text::Fonts::load()?;
+    let real = opts
+        .handwriting
+        .as_deref()
+        .map(paste::RealLines::load)
+        .transpose()?;
     let mut rng = fastrand::Rng::with_seed(opts.seed);
     let specs = if opts.sample_mix {
         pages::sample_specs(campaign, &mut rng)?
@@ -80,7 +89,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
             spec.format.ext()
         );
         let path = scans.join(&name);
-        let rendered = pages::render(campaign, &fonts, spec)
+        let rendered = pages::render(campaign, &fonts, real.as_ref(), spec)
             .with_context(|| format!("rendering page {name}"))?;
         let (file, page) = if opts.pdf {
             pdf_pages.push(pdf_page(&rendered.bytes, spec.dpi as f64)?);
@@ -212,6 +221,7 @@ mod tests {
                 seed: 7,
                 sample_mix: false,
                 pdf: false,
+                handwriting: None,
             };
             let r = generate(&c, &opts).unwrap();
             assert_eq!(r.pages, 2);

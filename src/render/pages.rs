@@ -7,6 +7,7 @@ use super::canvas::{Canvas, Ink};
 use super::corpus::ANSWERS;
 use super::fill::{tick, write_answer, InkKind, TickKind};
 use super::form::{draw_form, draw_qr, print_line_px, qr_question, FormValues};
+use super::paste::{paste_answer, RealLines};
 use super::scan::{encode, scan, Format, ScanParams};
 use super::text::{pt_to_mm, Fonts};
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, ZoneQuestion};
@@ -617,6 +618,7 @@ fn scan_conditions(p: &super::scan::ScanParams) -> String {
 pub(crate) fn render(
     campaign: &Campaign,
     fonts: &Fonts,
+    real: Option<&RealLines>,
     spec: &PageSpec,
 ) -> anyhow::Result<Rendered> {
     let (slip, sheet) = forms(campaign)?;
@@ -652,13 +654,13 @@ pub(crate) fn render(
                 out.font.clear();
             }
             fill_form(
-                campaign, fonts, spec, slip, question, None, &filled, ink, &mut rng, &mut out,
+                campaign, fonts, real, spec, slip, question, None, &filled, ink, &mut rng, &mut out,
             )?
         }
         Kind::Sheet { filled } => {
             let q = qr_question(sheet, "");
             fill_form(
-                campaign, fonts, spec, sheet, &q, None, filled, ink, &mut rng, &mut out,
+                campaign, fonts, real, spec, sheet, &q, None, filled, ink, &mut rng, &mut out,
             )?
         }
         Kind::UnknownUrn { question } => {
@@ -666,6 +668,7 @@ pub(crate) fn render(
             let c = fill_form(
                 campaign,
                 fonts,
+                real,
                 spec,
                 slip,
                 question,
@@ -705,6 +708,7 @@ pub(crate) fn render(
 fn fill_form(
     campaign: &Campaign,
     fonts: &Fonts,
+    real: Option<&RealLines>,
     spec: &PageSpec,
     form: &Form,
     question: &str,
@@ -785,9 +789,14 @@ fn fill_form(
         if !filled.get(zi).copied().unwrap_or(false) {
             continue;
         }
-        let text = pick_text(face, &used, rng)?;
-        used.push(text);
-        let drawn = write_answer(&mut canvas, zone, text, face, ink, rng);
+        let drawn = match real {
+            Some(real) => paste_answer(&mut canvas, zone, real, rng),
+            None => {
+                let text = pick_text(face, &used, rng)?;
+                used.push(text);
+                write_answer(&mut canvas, zone, text, face, ink, rng)
+            }
+        };
         if drawn.is_empty() {
             continue;
         }
