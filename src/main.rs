@@ -89,6 +89,16 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             urnscan::ocr_command::run(&args)?;
             Ok(Exit::Ok)
         }
+        Command::Report { out } => {
+            let w = urnscan::output::report::write(&out)?;
+            println!(
+                "urnscan report: {} ({} contribution(s), {} to review)",
+                out.join(urnscan::output::report::REPORT_FILE).display(),
+                w.contributions,
+                w.needs_review
+            );
+            Ok(Exit::Ok)
+        }
         Command::Evaluate { out, truth, json } => {
             let r = urnscan::eval::compare(&out, &truth)?;
             if json {
