@@ -451,16 +451,20 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.1em .8em;margin:0}dt{
 .missing{color:#a00;font-weight:bold}
 ";
 
-/// Runs first: records script errors and failed loads (crops) in `data-errors` on
-/// `<html>`, so that a headless browser, and the banner below, can tell.
+/// Runs first: records script errors and failed loads in `data-errors` on `<html>`, for a
+/// headless browser to read back, and says in the page when crops cannot be found (the
+/// report was moved without its `crops/` folder). Error events of images do not bubble:
+/// the listener catches them on their way down.
 const SCRIPT_HEAD: &str = "\
-(function(){var errors=[];function note(t){errors.push(t);document.documentElement.setAttribute('data-errors',errors.join(' | '));}
-window.addEventListener('error',function(e){var t=e.target;note(t&&t.tagName?'cannot load '+(t.getAttribute('src')||t.tagName):'script error: '+e.message);},true);})();
+(function(){var errors=[],missing=0;function note(t){errors.push(t);document.documentElement.setAttribute('data-errors',errors.join(' | '));}
+window.addEventListener('error',function(e){var t=e.target;if(t&&t.tagName==='IMG'){missing++;note('cannot load '+t.getAttribute('src'));
+var w=document.getElementById('missing-crops');if(w){w.textContent=missing+' image(s) de réponse introuvable(s) : gardez report.html à côté du dossier crops/ de ce dossier de résultats.';w.hidden=false;}}
+else{note('script error: '+(e.message||(t&&t.tagName)));}},true);})();
 ";
 
-/// Runs at the end of the page: shows and applies the filters; once everything is loaded,
-/// records how many crops loaded (`data-images`, and each image's `data-natural-width`
-/// and `data-rect`) and warns when some did not.
+/// Runs at the end of the page: shows and applies the filters; once the page has loaded,
+/// records how many crops loaded (`data-images` on `<html>`, and each image's
+/// `data-natural-width` and `data-rect`, its place on the page) for the tests.
 const SCRIPT_BODY: &str = "\
 (function(){var form=document.getElementById('filters');var items=document.querySelectorAll('.contribution');
 function apply(){var u=form.elements.urn.value,q=form.elements.question.value,r=form.elements.reason.value,shown=0;
@@ -474,9 +478,7 @@ window.addEventListener('load',function(){var imgs=document.images,loaded=0;
 for(var i=0;i<imgs.length;i++){var im=imgs[i],r=im.getBoundingClientRect();im.setAttribute('data-natural-width',im.naturalWidth);
 im.setAttribute('data-rect',[Math.round(r.left+window.scrollX),Math.round(r.top+window.scrollY),Math.round(r.width),Math.round(r.height)].join(' '));
 if(im.complete&&im.naturalWidth>0)loaded++;}
-var root=document.documentElement;root.setAttribute('data-images',loaded+'/'+imgs.length);
-if(loaded<imgs.length){var w=document.getElementById('missing-crops');w.textContent=(imgs.length-loaded)+' image(s) de réponse introuvable(s) : gardez report.html à côté du dossier crops/ de ce dossier de résultats.';w.hidden=false;}
-root.setAttribute('data-selfcheck','done');});})();
+var root=document.documentElement;root.setAttribute('data-images',loaded+'/'+imgs.length);root.setAttribute('data-selfcheck','done');});})();
 ";
 
 /// Only inline style and script, and images from the report's own folder: nothing is
@@ -663,6 +665,7 @@ fn contributions(h: &mut String, data: &ReportData) {
 
     let (review, rest): (Vec<&Contribution>, Vec<&Contribution>) =
         data.contributions.iter().partition(|c| c.needs_review);
+    let mut shown = 0;
     for (title, group) in [
         ("À relire", review),
         ("Sans signalement de relecture", rest),
@@ -677,15 +680,20 @@ fn contributions(h: &mut String, data: &ReportData) {
             group.len()
         );
         for c in group {
-            card(h, c);
+            card(h, c, shown < EAGER_CROPS);
+            shown += 1;
         }
         h.push_str("</section>\n");
     }
 }
 
+/// Crops loaded with the page; those after them load as the agent scrolls down, so that a
+/// week of a thousand answers opens as fast as a few.
+const EAGER_CROPS: usize = 50;
+
 /// One contribution: the crop on the left, what was read and where it comes from on the
 /// right.
-fn card(h: &mut String, c: &Contribution) {
+fn card(h: &mut String, c: &Contribution, eager: bool) {
     let _ = write!(
         h,
         "<article class=\"contribution{}\" id=\"c-{}\" data-urn=\"{}\" data-question=\"{}\" data-review=\"{}\" data-reasons=\"{}\">\n<div class=\"crop\">",
@@ -700,9 +708,10 @@ fn card(h: &mut String, c: &Contribution) {
         Some(src) => {
             let _ = write!(
                 h,
-                "<img src=\"{}\" alt=\"image de la réponse {}\">",
+                "<img src=\"{}\" alt=\"image de la réponse {}\"{}>",
                 Esc(&src),
-                Esc(&c.id)
+                Esc(&c.id),
+                if eager { "" } else { " loading=\"lazy\"" }
             );
         }
         None => {
@@ -1015,6 +1024,20 @@ mod tests {
             .unwrap_err()
             .downcast_ref::<UsageError>()
             .is_some());
+    }
+
+    #[test]
+    fn crops_after_the_first_ones_load_lazily() {
+        let data = ReportData {
+            contributions: (0..EAGER_CROPS + 2)
+                .map(|i| contribution(&format!("n{i}"), false))
+                .collect(),
+            pages: vec![],
+        };
+        let html = render(&data);
+        assert_eq!(html.matches("<img ").count(), EAGER_CROPS + 2);
+        assert_eq!(html.matches(" loading=\"lazy\"").count(), 2);
+        assert!(html.contains("src=\"crops/n0.jpg\" alt=\"image de la réponse n0\">"));
     }
 
     #[test]
