@@ -15,6 +15,12 @@ PACKAGES=(
   imagemagick
   postgresql sqlite3
 )
+# The review report's test opens report.html in a headless Chromium (and skips that part
+# without one). A Chrome or Chromium already on the PATH will do, e.g. Ubuntu's snap.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+  && ! command -v google-chrome >/dev/null 2>&1; then
+  PACKAGES+=(chromium)
+fi
 # Scripts that need more (benchmarks against other tools) name it here before sourcing.
 PACKAGES+=(${URNSCAN_EXTRA_PACKAGES:-})
 

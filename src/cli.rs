@@ -35,6 +35,16 @@ pub enum Command {
     /// OCR images (answer crops, lines) with exactly the cleaning, engine and text rules of
     /// the answer zones; prints file, text, confidence (and CER where <image>.gt.txt exists).
     Ocr(OcrArgs),
+    /// Write OUT/report.html again from an output folder's CSV files: the review report
+    /// (summary, pages set aside, charts, answers to review first with their crops). `process`
+    /// writes it at the end of every run; this remakes it, e.g. after the CSVs were edited.
+    #[command(
+        after_help = "Exit codes:\n  0  report written\n  2  OUT is not an output folder of `urnscan process`\n  3  the report cannot be written"
+    )]
+    Report {
+        /// The output folder of `urnscan process` (holding contributions.csv and pages.csv).
+        out: PathBuf,
+    },
     /// Compare a run's output folder with the ground truth written by the scan generator.
     Evaluate {
         /// The output folder of `urnscan process`.

@@ -104,6 +104,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             command: ReviewCommand::Apply { out, sheet },
         } => {
             let a = urnscan::handoff::review::apply(&out, &sheet)?;
+            // The report shows the corrected text from now on.
+            urnscan::output::report::write(&out)?;
             println!(
                 "urnscan review: {} correction(s) applied ({} row(s) left empty); {} in all in {}",
                 a.corrected,
@@ -152,6 +154,16 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Ocr(args) => {
             urnscan::ocr_command::run(&args)?;
+            Ok(Exit::Ok)
+        }
+        Command::Report { out } => {
+            let w = urnscan::output::report::write(&out)?;
+            println!(
+                "urnscan report: {} ({} contribution(s), {} to review)",
+                out.join(urnscan::output::report::REPORT_FILE).display(),
+                w.contributions,
+                w.needs_review
+            );
             Ok(Exit::Ok)
         }
         Command::Evaluate { out, truth, json } => {

@@ -312,6 +312,9 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     (summary.ocr_seconds, summary.ocr_lines) = crate::read::ocr::ocr_totals();
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
+    // Made from the CSV files just written, exactly as `urnscan report` makes it, so that
+    // both give the same page.
+    crate::output::report::write(&cfg.out)?;
     Ok(RunResult { summary })
 }
 

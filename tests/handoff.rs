@@ -171,6 +171,12 @@ fn corrections_reach_contributions_and_survive_a_rerun() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["reviewed"], 2);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        report.matches("corrigé par une personne").count(),
+        2,
+        "the report shows the corrections"
+    );
 
     // A rerun of the same command gives the same file, corrections included.
     let applied = std::fs::read(&after_path).unwrap();

@@ -230,7 +230,7 @@ impl Summary {
         }
         let _ = writeln!(
             t,
-            "\nResults in {}: contributions.csv, pages.csv (one row per page), crops/, summary.json",
+            "\nResults in {}: contributions.csv, pages.csv (one row per page), crops/, summary.json,\n  report.html (the review report: open it in a browser)",
             self.output
         );
         t
