@@ -111,6 +111,64 @@ pub struct Report {
     /// file format, status, orientation, ink, resolution and how the page lay on the
     /// scanner (truth `scan` column).
     pub by_case: BTreeMap<String, (usize, usize)>,
+    /// How well `needs_review` singles out the badly read answers.
+    pub routing: Routing,
+    /// Each found answer's CER with what the run said of it, for tuning the routing.
+    pub answers: Vec<AnswerEval>,
+}
+
+/// Answers read worse than this CER must be flagged for review (the recall's target set).
+pub const BAD_CER: f64 = 0.25;
+/// A flagged answer read worse than this CER deserved its flag (the precision's measure).
+pub const WRONG_CER: f64 = 0.10;
+
+/// Recall and precision of the review flag over the answers found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Routing {
+    pub answers: usize,
+    /// Answers with CER > BAD_CER, and how many of them are flagged.
+    pub bad: usize,
+    pub bad_flagged: usize,
+    /// Flagged answers, and how many of them have CER > WRONG_CER.
+    pub flagged: usize,
+    pub flagged_wrong: usize,
+    /// bad_flagged / bad (1 when nothing is bad).
+    pub recall: f64,
+    /// flagged_wrong / flagged (1 when nothing is flagged).
+    pub precision: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerEval {
+    pub contribution_id: String,
+    pub cer: f64,
+    pub confidence: f64,
+    pub needs_review: bool,
+    pub review_reasons: String,
+    pub chars_read: usize,
+    pub chars_truth: usize,
+}
+
+/// Recall and precision of the review flag over `answers`.
+pub fn routing(answers: &[AnswerEval]) -> Routing {
+    let mut r = Routing {
+        answers: answers.len(),
+        ..Routing::default()
+    };
+    for a in answers {
+        if a.cer > BAD_CER {
+            r.bad += 1;
+            r.bad_flagged += a.needs_review as usize;
+        }
+        if a.needs_review {
+            r.flagged += 1;
+            r.flagged_wrong += (a.cer > WRONG_CER) as usize;
+        }
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    r.recall = ratio(r.bad_flagged, r.bad);
+    r.precision = ratio(r.flagged_wrong, r.flagged);
+    r
 }
 
 /// The scanning cases a truth page belongs to.
@@ -171,6 +229,8 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         checkbox_groups_right: 0,
         per_answer: Vec::new(),
         by_case: BTreeMap::new(),
+        routing: Routing::default(),
+        answers: Vec::new(),
     };
     for t in &tp {
         let k = key(t, "file");
@@ -227,6 +287,15 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         rep.cer.push(c);
         rep.per_answer.push((id.to_string(), c));
         if let Some(r) = read {
+            rep.answers.push(AnswerEval {
+                contribution_id: id.to_string(),
+                cer: c,
+                confidence: get(r, "confidence").parse().unwrap_or(0.0),
+                needs_review: get(r, "needs_review") == "true",
+                review_reasons: get(r, "review_reasons").to_string(),
+                chars_read: text.chars().count(),
+                chars_truth: get(t, "text").chars().count(),
+            });
             for g in ["profil", "age"] {
                 let has_boxes = form_of.get(&key(t, "file")).is_some_and(|f| f == "slip-a5");
                 if t.contains_key(g) && r.contains_key(g) && has_boxes {
@@ -247,6 +316,7 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         .collect();
     rep.cer_median = median(&rep.cer);
     rep.cer_mean = mean(&rep.cer);
+    rep.routing = routing(&rep.answers);
     Ok(rep)
 }
 

@@ -204,6 +204,18 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                     "checkbox groups right:           {}/{}",
                     r.checkbox_groups_right, r.checkbox_groups
                 );
+                let g = &r.routing;
+                println!(
+                    "review flag: recall {:.1} % ({}/{} answers with CER > {} flagged), precision {:.1} % ({}/{} flagged answers with CER > {})",
+                    100.0 * g.recall,
+                    g.bad_flagged,
+                    g.bad,
+                    urnscan::eval::BAD_CER,
+                    100.0 * g.precision,
+                    g.flagged_wrong,
+                    g.flagged,
+                    urnscan::eval::WRONG_CER
+                );
                 println!("pages read right (status, identity, orientation) per case:");
                 for (case, (right, total)) in &r.by_case {
                     println!("  {case:<30} {right}/{total}");
