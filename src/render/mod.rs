@@ -24,6 +24,7 @@ use anyhow::Context;
 
 use crate::campaign::Campaign;
 
+pub use fill::fill_form_image;
 pub use form::draw_blank_form;
 pub use lines::generate_lines;
 
