@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use urnscan::cli::{Cli, Command, LayoutCommand};
+use urnscan::cli::{Cli, Command, FormsCommand, LayoutCommand};
 use urnscan::config::{load_campaign, model_choice, process_config, UsageError};
 use urnscan::pipeline;
 
@@ -83,6 +83,26 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 },
             )?;
             println!("urnscan generate: {} page(s) in {}", r.pages, out.display());
+            Ok(Exit::Ok)
+        }
+        Command::Forms {
+            command: FormsCommand::Print(args),
+        } => {
+            let campaign = load_campaign(args.layout.as_deref())?;
+            let job = urnscan::render::print::plan(&campaign, &args)?;
+            let r = urnscan::render::print::print(&campaign, &job)?;
+            println!(
+                "urnscan forms print: {} form(s) {} (urn {}, question {}, serials {}..{}) in {}: {:.1} MB, {:.1} s",
+                r.pages,
+                job.form.id,
+                job.urn_id,
+                job.qr_question,
+                job.serials.iter().next().unwrap_or_default(),
+                job.serials.iter().last().unwrap_or_default(),
+                job.out.display(),
+                r.bytes as f64 / 1e6,
+                r.elapsed.as_secs_f64()
+            );
             Ok(Exit::Ok)
         }
         Command::Ocr(args) => {

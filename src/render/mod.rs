@@ -6,7 +6,8 @@
 //! Submodules: `canvas` (anti-aliased drawing primitives), `text` (fonts, glyph coverage,
 //! rasterising), `form` (printing a form), `corpus` (what citizens write), `fill`
 //! (handwriting and ticks), `scan` (tilt, noise, encodings), `pages` (what each generated
-//! page is).
+//! page is), `print` (`urnscan forms print`: blank forms as a print-ready PDF), `pdf`
+//! (writing PDFs of page images).
 
 mod canvas;
 mod corpus;
@@ -15,6 +16,7 @@ mod form;
 mod lines;
 mod pages;
 pub mod pdf;
+pub mod print;
 mod scan;
 mod text;
 
