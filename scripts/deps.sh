@@ -6,12 +6,13 @@ set -euo pipefail
 
 # Build: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
 # Tesseract/Leptonica headers. Run: the French model. Tests and the scan generator: the
-# fonts that draw the forms and the handwriting, and ImageMagick to make Group 4 fax scans.
+# fonts that draw the forms and the handwriting, ImageMagick to make Group 4 fax scans, and
+# poppler-utils (pdftoppm) to rasterise printed forms as a print shop would.
 PACKAGES=(
   build-essential pkg-config libclang-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-fra
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
-  imagemagick
+  imagemagick poppler-utils
 )
 # Scripts that need more (benchmarks against other tools) name it here before sourcing.
 PACKAGES+=(${URNSCAN_EXTRA_PACKAGES:-})
