@@ -96,7 +96,7 @@ pub enum FormsCommand {
     /// serials; each QR code carries the campaign's payload for its form, question, urn and
     /// serial.
     #[command(
-        after_help = "Example:\n  urnscan forms print --form slip-a5 --urn U07 --question Q2 \\\n      --serials 000100..000199 --out forms.pdf\n\nExit codes: 0 written; 2 usage or layout error (unknown form, urn or question, bad \nserial range, output is a folder); 3 the PDF cannot be written."
+        after_help = "Example:\n  urnscan forms print --form slip-a5 --urn U07 --question Q2 \\\n      --serials 000100..000199 --out forms.pdf\n\nExit codes: 0 written; 2 usage or layout error (unknown form, urn or question, bad\nserial range, output is a folder); 3 the PDF cannot be written."
     )]
     Print(FormsPrintArgs),
 }

@@ -92,15 +92,14 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             let job = urnscan::render::print::plan(&campaign, &args)?;
             let r = urnscan::render::print::print(&campaign, &job)?;
             println!(
-                "urnscan forms print: {} form(s) {} (urn {}, question {}, serials {}..{}) in {}: {:.1} MB, {:.1} s",
+                "urnscan forms print: {} form(s) {} (urn {}, question {}, serials {}) in {}: {}, {:.1} s",
                 r.pages,
                 job.form.id,
                 job.urn_id,
                 job.qr_question,
-                job.serials.iter().next().unwrap_or_default(),
-                job.serials.iter().last().unwrap_or_default(),
+                job.serials,
                 job.out.display(),
-                r.bytes as f64 / 1e6,
+                r.size(),
                 r.elapsed.as_secs_f64()
             );
             Ok(Exit::Ok)

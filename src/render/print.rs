@@ -63,6 +63,18 @@ impl SerialRange {
     }
 }
 
+impl std::fmt::Display for SerialRange {
+    /// As `--serials` takes it: `000100..000199`, or `000100` for one serial.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.digits;
+        if self.first == self.last {
+            write!(f, "{:0d$}", self.first)
+        } else {
+            write!(f, "{:0d$}..{:0d$}", self.first, self.last)
+        }
+    }
+}
+
 /// Parses `FIRST..LAST` (inclusive) or a single serial; each serial must be exactly
 /// `digits` decimal digits (as printed in the QR code), and FIRST must not exceed LAST.
 pub fn parse_serials(text: &str, digits: usize) -> Result<SerialRange, String> {
@@ -232,6 +244,17 @@ pub struct PrintReport {
     pub elapsed: Duration,
 }
 
+impl PrintReport {
+    /// The file's size for people: kB under a megabyte, else MB.
+    pub fn size(&self) -> String {
+        if self.bytes < 1_000_000 {
+            format!("{:.1} kB", self.bytes as f64 / 1e3)
+        } else {
+            format!("{:.1} MB", self.bytes as f64 / 1e6)
+        }
+    }
+}
+
 /// Pages drawn at once: enough to keep every core busy, few enough that the full-size RGB
 /// canvases (about 100 MB for A4 at 600 dpi) in flight stay bounded.
 fn chunk_size() -> usize {
@@ -351,7 +374,9 @@ mod tests {
         let all: Vec<String> = r.iter().collect();
         assert_eq!(all.first().map(String::as_str), Some("000100"));
         assert_eq!(all.last().map(String::as_str), Some("000199"));
+        assert_eq!(r.to_string(), "000100..000199");
         let one = parse_serials("000007", 6).unwrap();
+        assert_eq!(one.to_string(), "000007");
         assert_eq!(one.iter().collect::<Vec<_>>(), vec!["000007"]);
         assert_eq!(parse_serials(" 000001..000001 ", 6).unwrap().len(), 1);
         assert_eq!(parse_serials("999998..999999", 6).unwrap().len(), 2);
