@@ -6,9 +6,10 @@
 //! default, print quality), halftoned to black and white (an 8 × 8 ordered dither keeps the
 //! light grey guide lines light, as a laser printer would print them) and stored bilevel,
 //! in Group 4 or Flate, whichever is smaller (Flate, on the campaign's forms: the guide
-//! lines' periodic dots cost Group 4 a code each), so 100 forms stay a small file. The PDF is written page by page to a temporary
-//! file beside `--out` and renamed into place: a failed run never leaves half a PDF under
-//! the name, and memory does not grow with the run.
+//! lines' periodic dots cost Group 4 a code each), so 100 forms stay a small file. The PDF
+//! is written page by page to a temporary file beside `--out` and renamed into place: a
+//! failed run never leaves half a PDF under the name, and memory does not grow with the
+//! run.
 //!
 //! Everything the agent types is checked first (`plan`), and refused as a usage error
 //! (exit code 2) naming the problem and what the campaign knows.
