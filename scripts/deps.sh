@@ -7,12 +7,13 @@ set -euo pipefail
 # Build: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
 # Tesseract/Leptonica headers. Run: the French model. Tests and the scan generator: the
 # fonts that draw the forms and the handwriting, and ImageMagick to make Group 4 fax scans.
-# The import tests: PostgreSQL's server and SQLite's shell.
+# poppler-utils (pdftoppm) rasterises printed forms as a print shop would. The import tests:
+# PostgreSQL's server and SQLite's shell.
 PACKAGES=(
   build-essential pkg-config libclang-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-fra
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
-  imagemagick
+  imagemagick poppler-utils
   postgresql sqlite3
 )
 # The review report's test opens report.html in a headless Chromium (and skips that part

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use urnscan::cli::{Cli, Command, ExportCommand, LayoutCommand, ReviewCommand};
+use urnscan::cli::{Cli, Command, ExportCommand, FormsCommand, LayoutCommand, ReviewCommand};
 use urnscan::config::{load_campaign, model_choice, process_config, UsageError};
 use urnscan::pipeline;
 
@@ -150,6 +150,25 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                      imports the proposals without scope or category)"
                 );
             }
+            Ok(Exit::Ok)
+        }
+        Command::Forms {
+            command: FormsCommand::Print(args),
+        } => {
+            let campaign = load_campaign(args.layout.as_deref())?;
+            let job = urnscan::render::print::plan(&campaign, &args)?;
+            let r = urnscan::render::print::print(&campaign, &job)?;
+            println!(
+                "urnscan forms print: {} form(s) {} (urn {}, question {}, serials {}) in {}: {}, {:.1} s",
+                r.pages,
+                job.form.id,
+                job.urn_id,
+                job.qr_question,
+                job.serials,
+                job.out.display(),
+                r.size(),
+                r.elapsed.as_secs_f64()
+            );
             Ok(Exit::Ok)
         }
         Command::Ocr(args) => {

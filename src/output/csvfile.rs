@@ -57,16 +57,37 @@ pub fn write_csv(
 /// Writes bytes to `path` atomically: to a temporary file beside it, synced to disk, then
 /// renamed over it, so that a crash or a full disk never leaves half a file under the name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    write_atomic_with(path, &mut |f: &mut dyn Write| {
+        f.write_all(bytes)?;
+        Ok(())
+    })
+}
+
+/// Like `write_atomic`, for a file written piece by piece (a PDF page after page): `write`
+/// gets the temporary file (buffered); on any error the temporary file is removed and the
+/// file under `path`, if any, is left as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
+    let written = std::fs::File::create(&tmp)
+        .map_err(anyhow::Error::from)
+        .and_then(|f| {
+            let mut buf = std::io::BufWriter::new(f);
+            write(&mut buf)?;
+            let f = buf.into_inner().map_err(|e| e.into_error())?;
+            f.sync_all()?;
+            Ok(())
+        });
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));

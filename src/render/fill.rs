@@ -5,8 +5,8 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::canvas::{Canvas, Ink};
-use super::text::Face;
-use crate::campaign::{RectMm, TextZone};
+use super::text::{Face, Fonts};
+use crate::campaign::{Form, RectMm, TextZone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum InkKind {
@@ -180,4 +180,52 @@ pub(crate) fn tick(
     for s in strokes {
         canvas.polyline_mm(&s, width, ink, rng);
     }
+}
+
+/// Fills a page that already shows `form` upright and edge to edge at `dpi` (a printed
+/// form, rasterised) like a citizen: `answers[i]` handwritten into the form's i-th text zone
+/// (an empty answer, or a zone past the end of `answers`, is left blank), a cross in every
+/// checkbox whose choice code is in `ticks`, in blue ballpoint with the first handwriting
+/// face (from `seed`) that draws every answer. Returns the filled page and, per text zone,
+/// the words actually drawn (what fitted in the box). For the print → fill → read round
+/// trip; the test-scan generator (`generate`) makes its own pages.
+pub fn fill_form_image(
+    form: &Form,
+    page: image::RgbImage,
+    dpi: f64,
+    answers: &[&str],
+    ticks: &[&str],
+    seed: u64,
+) -> anyhow::Result<(image::RgbImage, Vec<String>)> {
+    let fonts = Fonts::load()?;
+    let n = fonts.hands.len();
+    let face = (0..n)
+        .map(|i| &fonts.hands[(seed as usize + i) % n])
+        .find(|f| answers.iter().all(|a| f.covers(a)))
+        .ok_or_else(|| anyhow::anyhow!("no handwriting face draws every answer {answers:?}"))?;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let ink = InkKind::Blue.ink(&mut rng);
+    let mut canvas = Canvas {
+        img: page,
+        ppm: dpi / 25.4,
+    };
+    let mut drawn = Vec::new();
+    for (i, zone) in form.text_zones().enumerate() {
+        let text = answers.get(i).copied().unwrap_or("");
+        drawn.push(if text.is_empty() {
+            String::new()
+        } else {
+            write_answer(&mut canvas, zone, text, face, ink, &mut rng)
+        });
+    }
+    for group in form.checkbox_groups() {
+        for choice in group
+            .choices
+            .iter()
+            .filter(|c| ticks.contains(&c.code.as_str()))
+        {
+            tick(&mut canvas, choice.rect, TickKind::Cross, ink, &mut rng);
+        }
+    }
+    Ok((canvas.img, drawn))
 }

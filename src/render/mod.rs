@@ -5,8 +5,9 @@
 //!
 //! Submodules: `canvas` (anti-aliased drawing primitives), `text` (fonts, glyph coverage,
 //! rasterising), `form` (printing a form), `corpus` (what citizens write), `fill`
-//! (handwriting and ticks), `paste` (real handwritten lines pasted in), `scan` (tilt, noise, encodings), `pages` (what each generated
-//! page is).
+//! (handwriting and ticks), `paste` (real handwritten lines pasted in), `scan` (tilt, noise,
+//! encodings), `pages` (what each generated page is), `print` (`urnscan forms print`: blank
+//! forms as a print-ready PDF), `pdf` (writing PDFs of page images).
 
 mod canvas;
 mod corpus;
@@ -16,6 +17,7 @@ mod lines;
 mod pages;
 mod paste;
 pub mod pdf;
+pub mod print;
 mod scan;
 mod text;
 
@@ -25,6 +27,7 @@ use anyhow::Context;
 
 use crate::campaign::Campaign;
 
+pub use fill::fill_form_image;
 pub use form::draw_blank_form;
 pub use lines::generate_lines;
 

@@ -88,6 +88,18 @@ impl Fonts {
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Fonts { sans, bold, hands })
     }
+
+    /// The print faces only (no handwriting): what printing blank forms needs, so that an
+    /// agent's machine needs DejaVu and nothing more.
+    pub fn load_print() -> anyhow::Result<Fonts> {
+        let sans = load_face("dejavu-sans", SANS, "fonts-dejavu-core")?;
+        let bold = load_face("dejavu-sans-bold", SANS_BOLD, "fonts-dejavu-core")?;
+        Ok(Fonts {
+            sans,
+            bold,
+            hands: Vec::new(),
+        })
+    }
 }
 
 impl Face {
