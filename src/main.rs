@@ -20,6 +20,7 @@ enum Exit {
 
 fn main() -> ExitCode {
     ensure_single_threaded_tesseract();
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
@@ -290,6 +291,17 @@ fn advice(err: &anyhow::Error) -> Option<&'static str> {
             "urnscan may not write there: give an output folder you can write to (--out), or ask for the rights on this one",
         ),
         _ => None,
+    }
+}
+
+/// `urnscan evaluate OUT | head` must end quietly when `head` stops reading, as other Unix
+/// tools do, not panic in println!: restore the default SIGPIPE action that Rust's runtime
+/// sets to "ignore".
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
