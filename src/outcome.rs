@@ -122,6 +122,8 @@ pub enum ReviewReason {
     LittleText,
     /// Writing past the box.
     TextOutsideBox,
+    /// Writing so faint that it first looked like a blank answer.
+    FaintWriting,
 }
 
 impl ReviewReason {
@@ -132,6 +134,7 @@ impl ReviewReason {
             ReviewReason::LowConfidence => "low_confidence",
             ReviewReason::LittleText => "little_text",
             ReviewReason::TextOutsideBox => "text_outside_box",
+            ReviewReason::FaintWriting => "faint_writing",
         }
     }
 }

@@ -92,12 +92,16 @@ fn remove_guides(img: &mut GrayImage, guide_rows: &[f64], half_band: f64) {
 /// Stretches the zone's contrast from its ink core (the darkest 5 % of its non-paper
 /// pixels) to the paper floor, whitening paper noise. Returns the ink core found.
 fn stretch_to_ink(img: &mut GrayImage) -> u8 {
-    let dark: Vec<u8> = img
-        .as_raw()
-        .iter()
-        .copied()
-        .filter(|p| *p < PAPER_FLOOR)
-        .collect();
+    // The ink's grey is measured on strokes, not on dust: specks are small and often darker
+    // than faint writing, and taken into account they made faint writing look like pen ink
+    // that needs no stretch, and then a blank answer.
+    let mut dark: Vec<u8> = Vec::new();
+    let raw = img.as_raw();
+    for_each_component(img, PAPER_FLOOR, |c| {
+        if c.len() >= MIN_INK_COMPONENT {
+            dark.extend(c.iter().map(|&i| raw[i]));
+        }
+    });
     if dark.is_empty() {
         img.iter_mut().for_each(|p| *p = 255);
         return 255;
@@ -300,8 +304,23 @@ pub fn writing_mask(img: &GrayImage, level: u8) -> Vec<bool> {
 
 /// Ink pixels in a cleaned crop, counting only components large enough to be writing.
 pub fn ink_pixels(img: &GrayImage) -> usize {
+    ink_pixels_below(img, INK_LEVEL)
+}
+
+/// Below this on the cleaned scale, a pixel may be faint writing that the stretch missed.
+pub const FAINT_LEVEL: u8 = 200;
+
+/// Ink counted at `FAINT_LEVEL`: a second look at a zone that `ink_pixels` finds blank.
+/// The stretch takes the zone's ink core from its darkest pixels; dark dust specks can make
+/// a zone of faint, small writing look like pen ink, which is then not stretched and stays
+/// lighter than `INK_LEVEL` (seen on real handwriting pasted into slips).
+pub fn faint_ink_pixels(img: &GrayImage) -> usize {
+    ink_pixels_below(img, FAINT_LEVEL)
+}
+
+fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
     let mut n = 0;
-    for_each_component(img, INK_LEVEL, |c| {
+    for_each_component(img, level, |c| {
         if c.len() >= MIN_INK_COMPONENT {
             n += c.len();
         }
@@ -321,6 +340,38 @@ mod tests {
         normalise_paper(&mut img);
         assert_eq!(img.get_pixel(50, 50).0[0], 255);
         assert!(img.get_pixel(5, 5).0[0] < 50);
+    }
+
+    #[test]
+    fn dark_dust_does_not_hide_faint_writing() {
+        // Faint strokes (grey 170) and a few black specks of dust: the specks must not set
+        // the ink's grey, or the strokes stay light and the answer looks blank.
+        let mut img = GrayImage::from_pixel(400, 100, image::Luma([245]));
+        for stroke in 0..8 {
+            let x0 = 20 + stroke * 40;
+            for y in 30..70 {
+                for x in x0..x0 + 3 {
+                    img.put_pixel(x, y, image::Luma([170]));
+                }
+            }
+        }
+        // 60 specks of 2 x 2 pixels: a fifth of the dark pixels, as on a dusty scanner glass.
+        for i in 0..60 {
+            let (x, y) = (6 + (i % 20) * 19, 8 + (i / 20) * 40);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                img.put_pixel(x + dx, y + dy, image::Luma([10]));
+            }
+        }
+        let (clean, ink) = clean_zone_counting_ink(&img, &[], 0.0);
+        assert!(ink >= 8 * 3 * 40 * 9 / 10, "strokes counted as ink: {ink}");
+        assert!(faint_ink_pixels(&clean) >= ink);
+        // A blank zone with the same dust has no ink, faint or not.
+        let mut blank = GrayImage::from_pixel(400, 100, image::Luma([245]));
+        for (x, y) in [(5, 5), (390, 90), (200, 10)] {
+            blank.put_pixel(x, y, image::Luma([10]));
+        }
+        let (clean, ink) = clean_zone_counting_ink(&blank, &[], 0.0);
+        assert_eq!((ink, faint_ink_pixels(&clean)), (0, 0));
     }
 
     #[test]
