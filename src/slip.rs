@@ -16,6 +16,7 @@ use crate::read::ink::{
 };
 use crate::read::ocr::{read_zone, Engines, ModelChoice, OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
+use crate::timing::{time, Stage};
 
 /// Less ink than this in an answer zone (mm², after cleaning) is a blank answer. A short
 /// handwritten word ("non") leaves 10–20 mm² of ink; a stray dot or dust leaves under 0.5.
@@ -75,13 +76,13 @@ pub fn read_page(
     src: &PageSource,
     engines: &mut Engines,
 ) -> Result<Outcome, Fatal> {
-    let mut img = match decode_page(path, src) {
+    let mut img = match time(Stage::Decode, || decode_page(path, src)) {
         Ok(img) => img,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
     // Before anything reads the page: a streak can cut a QR code or cross every answer.
-    repair_streaks(&mut img, MAX_STREAK_PX);
-    let qr = match find_qr(&img) {
+    time(Stage::Streaks, || repair_streaks(&mut img, MAX_STREAK_PX));
+    let qr = match time(Stage::Qr, || find_qr(&img)) {
         Ok(qr) => qr,
         Err(tried) => return Ok(Outcome::Rejected(Rejection::NoQr { tried })),
     };
@@ -89,7 +90,7 @@ pub fn read_page(
         Ok(x) => x,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
-    let Some(reg) = register(&img, form, &qr.corners) else {
+    let Some(reg) = time(Stage::Register, || register(&img, form, &qr.corners)) else {
         return Ok(Outcome::Rejected(Rejection::NoQr {
             tried: "a QR code was decoded but its corners are degenerate".into(),
         }));
@@ -120,7 +121,9 @@ pub fn read_page(
         .checkbox_groups()
         .map(|g| Ticks {
             group: g.id.clone(),
-            codes: ticked(g, &score_group(&img, &reg.map, g)),
+            codes: time(Stage::Checkboxes, || {
+                ticked(g, &score_group(&img, &reg.map, g))
+            }),
         })
         .collect();
     Ok(Outcome::Slip(Box::new(Slip {
@@ -199,14 +202,16 @@ fn read_text_zone(
     crop_path: &Path,
 ) -> Result<Option<Answer>, Fatal> {
     let inner = zone.rect.grow(-(zone.stroke + BOX_INSET_MM));
-    let raw = crop(img, &reg.map, &inner, READ_DPI);
+    let raw = time(Stage::Crop, || crop(img, &reg.map, &inner, READ_DPI));
     let k = px_per_mm(READ_DPI);
     let guide_rows: Vec<f64> = zone
         .guides
         .iter()
         .flat_map(|g| g.ys().map(|y| (y - inner.y) * k).collect::<Vec<_>>())
         .collect();
-    let (clean, ink_px) = clean_zone_counting_ink(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k);
+    let (clean, ink_px) = time(Stage::Clean, || {
+        clean_zone_counting_ink(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k)
+    });
     let mut ink_mm2 = ink_px as f64 / (k * k);
     let mut faint = false;
     if ink_mm2 < BLANK_INK_MM2 {
@@ -224,12 +229,15 @@ fn read_text_zone(
     // An engine that fails on one zone fails that answer, not the batch: the answer is kept
     // (there is ink) with no text and a reason, and a person reads its crop.
     let ocr_input = if clean_for_ocr { &clean } else { &raw };
-    let ocr = match read_zone(engine, &clean, ocr_input, &guide_rows, READ_DPI as u32) {
+    let ocr = match time(Stage::Read, || {
+        read_zone(engine, &clean, ocr_input, &guide_rows, READ_DPI as u32)
+    }) {
         Ok(ocr) => ocr,
         Err(e) => OcrText {
             text: String::new(),
             confidence: 0.0,
             word_confidences: Vec::new(),
+            sparse_lines: 0,
             failure: Some(e.to_string()),
         },
     };
@@ -245,27 +253,29 @@ fn read_text_zone(
         }
         // Handwriting leaves 2–4 mm² of ink per character; a reading with far fewer
         // characters than the ink suggests has missed lines or words.
-        if (text.chars().count() as f64) < ink_mm2 / INK_MM2_PER_CHAR_MISSING {
+        if (text.chars().count() as f64) < ink_mm2 / INK_MM2_PER_CHAR_MISSING
+            || ocr.sparse_lines > 0
+        {
             review_reasons.push(ReviewReason::LittleText);
         }
     }
     if faint {
         review_reasons.push(ReviewReason::FaintWriting);
     }
-    if ink_outside_box(img, reg, form, zone) >= BLANK_INK_MM2 {
+    if time(Stage::OutsideBox, || ink_outside_box(img, reg, form, zone)) >= BLANK_INK_MM2 {
         review_reasons.push(ReviewReason::TextOutsideBox);
     }
     // The review image: what the scan shows, upright, at half the reading resolution.
-    let review = downscale2(&raw);
-    review
-        .save_with_format(crop_path, image::ImageFormat::Jpeg)
-        .map_err(|e| Fatal::Crop {
-            path: crop_path.display().to_string(),
-            error: match e {
-                image::ImageError::IoError(io) => io,
-                other => std::io::Error::other(other.to_string()),
-            },
-        })?;
+    time(Stage::CropWrite, || {
+        downscale2(&raw).save_with_format(crop_path, image::ImageFormat::Jpeg)
+    })
+    .map_err(|e| Fatal::Crop {
+        path: crop_path.display().to_string(),
+        error: match e {
+            image::ImageError::IoError(io) => io,
+            other => std::io::Error::other(other.to_string()),
+        },
+    })?;
     Ok(Some(Answer {
         zone: zone.id.clone(),
         question_id: String::new(),

@@ -143,9 +143,19 @@ pub struct OcrText {
     /// Mean word confidence, 0–100; 0 when no word was read.
     pub confidence: f32,
     pub word_confidences: Vec<i32>,
+    /// Lines of writing read as far fewer characters than their length holds (a line read
+    /// as "a nn a." where a sentence is written): the mean confidence can stay high when the
+    /// other lines are read well.
+    pub sparse_lines: usize,
     /// Why Tesseract read nothing, when it failed on this image.
     pub failure: Option<String>,
 }
+
+/// A line of writing at least this long (mm) is checked for `sparse_lines`.
+const SPARSE_LINE_MIN_MM: f64 = 25.0;
+/// Handwriting takes 2-4 mm per character; a reading with fewer than one character per this
+/// many mm of the line's ink has lost words.
+const SPARSE_LINE_MM_PER_CHAR: f64 = 10.0;
 
 pub struct OcrEngine {
     api: TessBaseApi,
@@ -226,6 +236,7 @@ impl OcrEngine {
             text,
             confidence: mean_confidence(&word_confidences),
             word_confidences,
+            sparse_lines: 0,
             failure: None,
         })
     }
@@ -315,9 +326,15 @@ pub fn read_zone(
     let lines = find_lines(layout, baselines, dpi as f64 / 25.4);
     let mut texts = Vec::new();
     let mut word_confidences = Vec::new();
+    let mut sparse_lines = 0;
     for line in &lines {
         let read = engine.read_line(&line_image(pixels, line), dpi)?;
         let text = read.text.trim();
+        let width_mm = (line.right - line.left) as f64 * 25.4 / dpi as f64;
+        let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+        if width_mm >= SPARSE_LINE_MIN_MM && (chars as f64) < width_mm / SPARSE_LINE_MM_PER_CHAR {
+            sparse_lines += 1;
+        }
         if !text.is_empty() {
             texts.push(text.to_string());
         }
@@ -327,6 +344,7 @@ pub fn read_zone(
         text: texts.join("\n"),
         confidence: mean_confidence(&word_confidences),
         word_confidences,
+        sparse_lines,
         failure: None,
     })
 }
