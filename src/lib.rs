@@ -26,3 +26,4 @@ pub mod read;
 pub mod render;
 pub mod slip;
 pub mod text;
+pub mod timing;

@@ -310,6 +310,10 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     summary.output = cfg.out.display().to_string();
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
     (summary.ocr_seconds, summary.ocr_lines) = crate::read::ocr::ocr_totals();
+    summary.stage_seconds = crate::timing::totals()
+        .into_iter()
+        .map(|(name, s)| (name.to_string(), s))
+        .collect();
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
     // Made from the CSV files just written, exactly as `urnscan report` makes it, so that

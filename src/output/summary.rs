@@ -50,6 +50,8 @@ pub struct Summary {
     /// by the workers, the floor no reader using Tesseract can go under.
     pub ocr_seconds: f64,
     pub ocr_lines: u64,
+    /// Seconds per stage of reading a page, summed over the workers (see `timing`).
+    pub stage_seconds: BTreeMap<String, f64>,
     /// Broken invariants of the page accounting (a bug when not empty).
     pub accounting_errors: Vec<String>,
     /// Peak resident memory of the process, MiB (Linux only; 0 elsewhere).
@@ -100,6 +102,7 @@ impl Summary {
             pages_per_second: 0.0,
             ocr_seconds: 0.0,
             ocr_lines: 0,
+            stage_seconds: BTreeMap::new(),
             peak_rss_mib: 0.0,
             accounting_errors: Vec::new(),
             output: String::new(),
