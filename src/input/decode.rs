@@ -131,6 +131,11 @@ pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage,
     }
     if format == ImageFormat::Jpeg {
         check_jpeg_complete(path)?;
+        // Anything the direct decoder refuses (CMYK, an odd header) goes the general way,
+        // which also words the errors.
+        if let Some(img) = decode_jpeg_grey(path) {
+            return Ok(img);
+        }
     }
     let open = || {
         std::fs::File::open(path).map_err(|e| Rejection::UnreadableFile {
@@ -168,6 +173,27 @@ pub fn decode_page(path: &Path, source: &PageSource) -> Result<image::GrayImage,
         },
     })?;
     Ok(img.into_luma8())
+}
+
+/// A JPEG decoded straight to its luma channel, within the size limits; None when the
+/// direct decoder cannot (then the general decoder tries and says why).
+fn decode_jpeg_grey(path: &Path) -> Option<image::GrayImage> {
+    use zune_jpeg::zune_core::bytestream::ZCursor;
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    use zune_jpeg::zune_core::options::DecoderOptions;
+    let bytes = std::fs::read(path).ok()?;
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::Luma)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize);
+    let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&bytes[..]), options);
+    dec.decode_headers().ok()?;
+    let (w, h) = dec.dimensions()?;
+    if w as u64 * h as u64 > MAX_ALLOC {
+        return None;
+    }
+    let pixels = dec.decode().ok()?;
+    image::GrayImage::from_raw(w as u32, h as u32, pixels)
 }
 
 #[cfg(test)]
