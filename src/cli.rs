@@ -128,6 +128,10 @@ pub enum ReviewCommand {
         /// List every answer, not only those that need review.
         #[arg(long)]
         all: bool,
+        /// Replace a sheet holding corrections not applied yet (by default that is refused,
+        /// so that an agent's typing is never lost).
+        #[arg(long)]
+        force: bool,
     },
     /// Carry a filled review sheet's corrected_text into contributions.csv (text replaced,
     /// reviewed=true, the OCR's reading kept in ocr_text) and into OUT/corrections.csv, which

@@ -89,9 +89,15 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Review {
-            command: ReviewCommand::Export { out, sheet, all },
+            command:
+                ReviewCommand::Export {
+                    out,
+                    sheet,
+                    all,
+                    force,
+                },
         } => {
-            let (path, n) = urnscan::handoff::review::export(&out, sheet.as_deref(), all)?;
+            let (path, n) = urnscan::handoff::review::export(&out, sheet.as_deref(), all, force)?;
             println!(
                 "urnscan review: {n} answer(s) to check in {}: fill corrected_text, then run \
                  urnscan review apply {} {}",

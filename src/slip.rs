@@ -28,7 +28,8 @@ pub const FAINT_BLANK_INK_MM2: f64 = 2.0;
 /// Answers whose mean word confidence is under this are flagged for review. Chosen on
 /// slips carrying real handwriting (`generate --handwriting`, `evaluate`'s routing line):
 /// at 70, 96.7 % and 99.3 % of the answers read with CER > 0.25 are flagged (60: 88.9 %
-/// and 94.3 %), while on font-written slips it flags one answer more than 60 did.
+/// and 94.3 %), while on font-written slips it flags one answer more than 60 did (with
+/// the sparse-line check since: 97.8 % and 100 %, README "Review routing").
 pub const LOW_CONFIDENCE: f32 = 70.0;
 /// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
@@ -218,9 +219,6 @@ fn read_text_zone(
         // A blank answer is not a contribution: before dropping one, look again for faint
         // writing, which is then read and put before a person.
         let faint_mm2 = faint_ink_pixels(&clean) as f64 / (k * k);
-        if std::env::var_os("URNSCAN_DEBUG_INK").is_some() {
-            eprintln!("ink {ink_mm2:.2} mm², faint {faint_mm2:.2} mm²");
-        }
         if faint_mm2 < FAINT_BLANK_INK_MM2 {
             return Ok(None);
         }

@@ -134,6 +134,13 @@ fn corrections_reach_contributions_and_survive_a_rerun() {
         &sheet,
         &[(&ids[0], TYPED), (&ids[1], "Appelez le 06 12 34 56 78")],
     );
+    // A filled sheet not applied yet is never overwritten by a new export.
+    let filled = std::fs::read(&sheet).unwrap();
+    let o = output(bin().args(["review", "export"]).arg(&out));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not applied yet"));
+    assert_eq!(std::fs::read(&sheet).unwrap(), filled);
+
     let said = ok(bin().args(["review", "apply"]).arg(&out).arg(&sheet));
     assert!(said.contains("2 correction(s) applied"), "{said}");
 
@@ -190,6 +197,54 @@ fn corrections_reach_contributions_and_survive_a_rerun() {
     let said = ok(bin().args(["review", "export"]).arg(&out));
     let left = table(&sheet).rows.len();
     assert!(said.contains(&format!("{left} answer(s)")), "{said}");
+}
+
+/// The same in the spreadsheet dialect, with corrections a spreadsheet would take for
+/// formulas: the apostrophes --excel adds must come off and on again exactly.
+#[test]
+fn corrections_survive_a_rerun_in_the_excel_dialect() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    process(&out, &["--excel"]);
+    let sheet = out.join("review-sheet.csv");
+    ok(bin().args(["review", "export"]).arg(&out).arg("--all"));
+    let s = table(&sheet);
+    let ids: Vec<String> = s
+        .rows
+        .iter()
+        .map(|r| s.get(r, "contribution_id").to_string())
+        .collect();
+    let typed = ["- plus de bancs", "'=1+1 ou pas", "''tis"];
+    fill_sheet(
+        &sheet,
+        &[
+            (&ids[0], typed[0]),
+            (&ids[1], typed[1]),
+            (&ids[2], typed[2]),
+        ],
+    );
+    ok(bin().args(["review", "apply"]).arg(&out).arg(&sheet));
+    let path = out.join("contributions.csv");
+    let applied = std::fs::read(&path).unwrap();
+    assert!(
+        applied.starts_with("\u{FEFF}".as_bytes()),
+        "still the Excel dialect"
+    );
+    let t = table(&path);
+    for (id, want) in ids.iter().zip(typed) {
+        let r = t
+            .rows
+            .iter()
+            .find(|r| t.get(r, "contribution_id") == id)
+            .unwrap();
+        let cell = urnscan::output::table::unneutralise(t.get(r, "text"));
+        assert_eq!(cell, urnscan::text::normalise(want));
+    }
+    process(&out, &["--excel"]);
+    assert_eq!(
+        String::from_utf8(std::fs::read(&path).unwrap()).unwrap(),
+        String::from_utf8(applied).unwrap()
+    );
 }
 
 #[test]

@@ -20,19 +20,20 @@ use crate::output::csvfile::write_atomic;
 /// Titles are the answer's first words, at most this many characters.
 const TITLE_CHARS: usize = 80;
 
-/// Decidim's ids for urns (scopes) and questions (categories).
+/// Decidim's ids for urns (scopes) and questions (categories). A section left out leaves
+/// its column empty, as without a mapping; a section given must map every urn (question)
+/// exported.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     /// urn id → Decidim scope id.
-    #[serde(default)]
-    pub scopes: BTreeMap<String, u64>,
+    pub scopes: Option<BTreeMap<String, u64>>,
     /// question id → Decidim category id.
-    #[serde(default)]
-    pub categories: BTreeMap<String, u64>,
+    pub categories: Option<BTreeMap<String, u64>>,
 }
 
 impl Mapping {
+    /// Reads a mapping file; a malformed one is a usage error naming the problem.
     pub fn load(path: &Path) -> anyhow::Result<Mapping> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -42,6 +43,7 @@ impl Mapping {
     }
 }
 
+/// How to export.
 pub struct Options<'a> {
     pub mapping: Option<&'a Mapping>,
     pub locale: &'a str,
@@ -85,8 +87,12 @@ pub fn export(out: &Path, file: &Path, opts: &Options) -> anyhow::Result<Exporte
                 .map(u64::to_string)
                 .ok_or_else(|| format!("{what} {key}")),
         };
-        let scope = id_of(opts.mapping.map(|m| &m.scopes), urn, "urn");
-        let category = id_of(opts.mapping.map(|m| &m.categories), question, "question");
+        let scope = id_of(opts.mapping.and_then(|m| m.scopes.as_ref()), urn, "urn");
+        let category = id_of(
+            opts.mapping.and_then(|m| m.categories.as_ref()),
+            question,
+            "question",
+        );
         let (scope, category) = match (scope, category) {
             (Ok(s), Ok(c)) => (s, c),
             (s, c) => {
@@ -185,7 +191,9 @@ mod tests {
         let p = d.path().join("m.toml");
         std::fs::write(&p, "[scopes]\nU07 = 12\n[categories]\nQ2 = 3\n").unwrap();
         let m = Mapping::load(&p).unwrap();
-        assert_eq!(m.scopes["U07"], 12);
+        assert_eq!(m.scopes.unwrap()["U07"], 12);
+        std::fs::write(&p, "[scopes]\nU07 = 12\n").unwrap();
+        assert!(Mapping::load(&p).unwrap().categories.is_none());
         std::fs::write(&p, "[scope]\nU07 = 12\n").unwrap();
         assert!(Mapping::load(&p).is_err());
     }

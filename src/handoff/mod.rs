@@ -7,6 +7,8 @@ pub mod review;
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use crate::config::UsageError;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
@@ -25,16 +27,14 @@ pub struct OutputFolder {
 /// Opens `out`, or says (as a usage error) why it is not an output folder of urnscan.
 pub fn open_output(out: &Path) -> anyhow::Result<OutputFolder> {
     let path = out.join("contributions.csv");
-    if !path.is_file() {
+    if !path.is_file() || !out.join("pages.csv").is_file() {
         return Err(UsageError(format!(
-            "{} is not an output folder of urnscan process (it has no contributions.csv)",
+            "{} is not an output folder of urnscan process (it has no contributions.csv and pages.csv)",
             out.display()
         ))
         .into());
     }
-    let bytes = std::fs::read(&path)
-        .map_err(|e| anyhow::anyhow!(e))
-        .map_err(|e| e.context(format!("cannot read {}", path.display())))?;
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let contributions = Table::parse(&bytes)
         .map_err(|e| UsageError(format!("{} cannot be read: {e:#}", path.display())))?;
     contributions

@@ -38,10 +38,42 @@ pub const DEFAULT_SHEET: &str = "review-sheet.csv";
 
 /// Writes the review sheet of `out`: the answers that need review (every answer with
 /// `all`), in contributions.csv's order. Returns the sheet's path and its number of rows.
-pub fn export(out: &Path, sheet: Option<&Path>, all: bool) -> anyhow::Result<(PathBuf, usize)> {
+pub fn export(
+    out: &Path,
+    sheet: Option<&Path>,
+    all: bool,
+    force: bool,
+) -> anyhow::Result<(PathBuf, usize)> {
     let folder = open_output(out)?;
     let t = &folder.contributions;
     let corrections = Corrections::load(out)?;
+    let path = sheet
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| out.join(DEFAULT_SHEET));
+    // A sheet an agent has filled but not applied yet is their work: never overwrite it.
+    if !force {
+        if let Ok(old) = Table::read(&path) {
+            let pending = old
+                .rows
+                .iter()
+                .filter(|r| {
+                    let typed = unneutralise(old.get(r, "corrected_text").trim());
+                    let id = unneutralise(old.get(r, "contribution_id").trim());
+                    !typed.is_empty() && corrections.get(id) != Some(typed)
+                })
+                .count();
+            if pending > 0 {
+                return Err(UsageError(format!(
+                    "{} holds {pending} correction(s) not applied yet: run urnscan review apply {} {} \
+                     first (or export with --force to replace it, or --sheet to write elsewhere)",
+                    path.display(),
+                    out.display(),
+                    path.display()
+                ))
+                .into());
+            }
+        }
+    }
     let rows: Vec<Vec<String>> = t
         .rows
         .iter()
@@ -57,9 +89,6 @@ pub fn export(out: &Path, sheet: Option<&Path>, all: bool) -> anyhow::Result<(Pa
             row
         })
         .collect();
-    let path = sheet
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| out.join(DEFAULT_SHEET));
     let header: Vec<String> = SHEET_HEADER.iter().map(|h| h.to_string()).collect();
     write_csv(&path, Dialect::Excel, &header, &rows)?;
     Ok((path, rows.len()))
@@ -90,7 +119,7 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
     let by_id: HashMap<&str, &[String]> = t
         .rows
         .iter()
-        .map(|r| (t.get(r, "contribution_id"), r.as_slice()))
+        .map(|r| (folder.cell(r, "contribution_id"), r.as_slice()))
         .collect();
 
     let mut problems = Vec::new();
@@ -114,7 +143,7 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
         };
         for col in ["urn_id", "question_id"] {
             let theirs = unneutralise(s.get(r, col).trim());
-            let ours = t.get(row, col);
+            let ours = folder.cell(row, col);
             if s.column(col).is_some() && theirs != ours {
                 problems.push(format!(
                     "line {line}: {id} has {col} '{ours}' in the folder, not '{theirs}'"

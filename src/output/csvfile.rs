@@ -16,10 +16,18 @@ pub enum Dialect {
     Excel,
 }
 
+/// What a spreadsheet takes as the start of a formula.
+pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// A cell that a spreadsheet would evaluate (`=1+1`, `+33…`, `-2`, `@SUM`) gets a leading
-/// apostrophe, which spreadsheets show as text and do not display.
+/// apostrophe, which spreadsheets show as text and do not display. A cell that already
+/// starts with an apostrophe before such a character gets one too, so that reading back
+/// (`table::unneutralise`, which removes one) gives every cell exactly as it was.
 pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let quoted_formula = cell
+        .strip_prefix('\'')
+        .is_some_and(|rest| rest.starts_with(FORMULA_START) || rest.starts_with('\''));
+    if cell.starts_with(FORMULA_START) || quoted_formula {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)

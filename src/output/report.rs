@@ -268,6 +268,7 @@ fn reason_label(code: &str) -> &str {
         "multiple_ticks" => "plusieurs cases cochées",
         "ocr_failed" => "échec de la lecture",
         "personal_data" => "données personnelles",
+        "faint_writing" => "écriture très pâle",
         other => other,
     }
 }

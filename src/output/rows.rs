@@ -40,7 +40,7 @@ const CONTRIBUTIONS_HEAD: &[&str] = &[
     "review_reasons",
 ];
 /// Checkbox groups with their own named column in the contract; any other group of a
-/// campaign gets a column after `crop_file`.
+/// campaign gets a column at the end, after `ocr_text`.
 const CONTRACT_GROUPS: &[&str] = &["profil", "age"];
 /// After the contract's columns: whether a person corrected the text (`urnscan review
 /// apply`), and what the OCR read (masked like `text`), which a correction does not erase.

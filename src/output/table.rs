@@ -8,6 +8,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
+use super::csvfile::FORMULA_START;
+
 /// A CSV file as a header and rows, every row as long as the header.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -26,6 +28,15 @@ impl Table {
     }
 
     pub fn parse(bytes: &[u8]) -> anyhow::Result<Table> {
+        // A sheet saved by Excel as "CSV (point-virgule)" is Windows-1252, not UTF-8: read
+        // it as such rather than refuse every accent.
+        let decoded;
+        let bytes = if std::str::from_utf8(bytes).is_err() {
+            decoded = encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned();
+            decoded.as_bytes()
+        } else {
+            bytes
+        };
         let bytes = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes);
         let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
         let semicolons = first_line.iter().filter(|&&b| b == b';').count();
@@ -99,7 +110,7 @@ impl Table {
 /// for a cell that comes back from a spreadsheet or a text editor.
 pub fn unneutralise(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest,
         _ => cell,
     }
 }
@@ -143,5 +154,16 @@ mod tests {
         assert_eq!(unneutralise("'=1+1"), "=1+1");
         assert_eq!(unneutralise("'tis"), "'tis");
         assert_eq!(unneutralise("l'été"), "l'été");
+        for cell in ["=1", "'=1", "''=1", "-2", "'", "''", "'tis", "l'été", ""] {
+            let written = crate::output::csvfile::neutralise_formula(cell);
+            assert_eq!(unneutralise(&written), cell, "{cell:?} -> {written:?}");
+        }
+    }
+
+    #[test]
+    fn a_sheet_saved_as_windows_1252_is_read() {
+        // "contribution_id;corrected_text\r\nx;été\r\n" in Windows-1252.
+        let t = Table::parse(b"contribution_id;corrected_text\r\nx;\xe9t\xe9\r\n").unwrap();
+        assert_eq!(t.rows, vec![vec!["x", "été"]]);
     }
 }
