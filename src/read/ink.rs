@@ -369,7 +369,7 @@ mod tests {
                 img.put_pixel(x + dx, y + dy, image::Luma([10]));
             }
         }
-        let (clean, ink) = clean_zone_counting_ink(&img, &[], 0.0);
+        let (_, ink) = clean_zone_counting_ink(&img, &[], 0.0);
         assert!(ink >= 8 * 3 * 40 * 9 / 10, "strokes counted as ink: {ink}");
         // A blank zone with the same dust has no ink, faint or not.
         let mut blank = GrayImage::from_pixel(400, 100, image::Luma([245]));
