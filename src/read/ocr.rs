@@ -151,6 +151,15 @@ pub struct OcrText {
     pub failure: Option<String>,
 }
 
+/// Lines taller than this (pixels, margins included) are scaled down to it before OCR.
+/// The model's network sees lines 36 px high whatever it is given; a 300 dpi line of
+/// handwriting is 100-150 px, and Tesseract's own preparation of those pixels cost a third
+/// of its time. Measured on 200 generated slips and 200 slips of real handwriting (writers
+/// never trained on): OCR time -36 % and -29 %, CER mean 0.0157 -> 0.0151 and 0.331 ->
+/// 0.323, review recall unchanged. 48 and 40 px were faster still but lost the review flag
+/// of a badly read answer.
+pub const LINE_HEIGHT_PX: u32 = 64;
+
 /// A line of writing at least this long (mm) is checked for `sparse_lines`.
 const SPARSE_LINE_MIN_MM: f64 = 25.0;
 /// Handwriting takes 2-4 mm per character; a reading with fewer than one character per this
@@ -192,6 +201,17 @@ impl OcrEngine {
     pub fn read_line(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
         self.api
             .set_page_seg_mode(PageSegMode::PsmRawLine.as_tess_page_seg_mode());
+        if img.height() > LINE_HEIGHT_PX {
+            let k = LINE_HEIGHT_PX as f64 / img.height() as f64;
+            let w = ((img.width() as f64 * k).round() as u32).max(1);
+            let small = image::imageops::resize(
+                img,
+                w,
+                LINE_HEIGHT_PX,
+                image::imageops::FilterType::Triangle,
+            );
+            return self.recognise(&small, ((dpi as f64 * k).round() as u32).max(1));
+        }
         self.recognise(img, dpi)
     }
 
