@@ -12,7 +12,7 @@ use crate::outcome::{Answer, Outcome, Rejection, ReviewReason, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
-    clean_zone, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks,
+    clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks,
 };
 use crate::read::ocr::{read_zone, Engines, ModelChoice, OcrEngine, OcrError, OcrText};
 use crate::text::normalise;
@@ -358,7 +358,7 @@ fn ink_outside_box(
     let mut ink = 0;
     for strip in strips.iter().filter(|r| r.w > 0.0 && r.h > 0.0) {
         let band = crop(img, &reg.map, strip, DPI);
-        let clean = clean_zone(&band, &[], 0.0);
+        let clean = clean_band(&band);
         let mut mask =
             image::GrayImage::from_pixel(clean.width(), clean.height(), image::Luma([255]));
         for (x, y, p) in mask.enumerate_pixels_mut() {
@@ -381,6 +381,64 @@ fn ink_outside_box(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A blank slip drawn at 300 dpi, with its exact registration (mm → px).
+    fn blank_slip() -> (image::GrayImage, Registration, Campaign) {
+        let c = Campaign::builtin().unwrap();
+        let form = c.forms.iter().find(|f| f.id == "slip-a5").unwrap().clone();
+        let img = crate::render::draw_blank_form(&c, &form, "U07", "Q2", "000123", 300.0).unwrap();
+        let k = 300.0 / 25.4;
+        let reg = Registration {
+            map: crate::geometry::Homography {
+                m: [k, 0.0, 0.0, 0.0, k, 0.0, 0.0, 0.0, 1.0],
+            },
+            orientation: 0,
+            tilt_deg: 0.0,
+            marks_found: 3,
+            px_per_mm: k,
+        };
+        (image::DynamicImage::ImageRgb8(img).into_luma8(), reg, c)
+    }
+
+    fn ink(img: &mut image::GrayImage, x_mm: (f64, f64), y_mm: (f64, f64)) {
+        let k = 300.0 / 25.4;
+        for y in (y_mm.0 * k) as u32..(y_mm.1 * k) as u32 {
+            for x in (x_mm.0 * k) as u32..(x_mm.1 * k) as u32 {
+                img.put_pixel(x, y, image::Luma([30]));
+            }
+        }
+    }
+
+    #[test]
+    fn writing_past_the_box_is_found_beside_it_and_across_a_corner() {
+        let (page, reg, c) = blank_slip();
+        let form = c.forms.iter().find(|f| f.id == "slip-a5").unwrap();
+        let Some(Zone::Text(zone)) = form.zones.first() else {
+            panic!("the slip's first zone is its answer");
+        };
+        // The box is x 10..138, y 44..164 mm; the band looked at is 0.8-3 mm past it.
+        assert!(
+            ink_outside_box(&page, &reg, form, zone) < 0.5,
+            "a blank slip"
+        );
+        let mut beside = page.clone();
+        ink(&mut beside, (139.2, 141.0), (80.0, 100.0));
+        let found = ink_outside_box(&beside, &reg, form, zone);
+        assert!((30.0..40.0).contains(&found), "beside the box: {found} mm²");
+        let mut corner = page.clone();
+        ink(&mut corner, (138.6, 141.0), (41.0, 43.4));
+        let found = ink_outside_box(&corner, &reg, form, zone);
+        assert!(
+            found >= BLANK_INK_MM2,
+            "across the top right corner: {found} mm²"
+        );
+        let mut inside = page;
+        ink(&mut inside, (60.0, 100.0), (70.0, 74.0));
+        assert!(
+            ink_outside_box(&inside, &reg, form, zone) < 0.5,
+            "writing inside the box is not outside it"
+        );
+    }
 
     #[test]
     fn identify_names_what_is_unknown() {

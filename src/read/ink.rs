@@ -169,6 +169,16 @@ pub fn clean_zone(raw: &GrayImage, guide_rows: &[f64], half_band: f64) -> GrayIm
     clean_zone_counting_ink(raw, guide_rows, half_band).0
 }
 
+/// The cleaning of a thin band around a box (writing past it): paper to white and the
+/// contrast stretched, but no border-line removal, which on a band a few millimetres high
+/// would take any stroke crossing it for a printed line.
+pub fn clean_band(raw: &GrayImage) -> GrayImage {
+    let mut clean = raw.clone();
+    normalise_paper(&mut clean);
+    stretch_to_ink(&mut clean);
+    clean
+}
+
 /// `clean_zone`, also returning `ink_pixels` of the result.
 pub fn clean_zone_counting_ink(
     raw: &GrayImage,
