@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::text::normalise;
@@ -64,22 +63,29 @@ fn get<'a>(row: &'a HashMap<String, String>, col: &str) -> &'a str {
     row.get(col).map(String::as_str).unwrap_or("")
 }
 
+/// A CSV file as rows by column name, in either dialect (a run may use `--excel`).
 fn read_table(path: &Path) -> anyhow::Result<Table> {
-    let mut rdr =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let header = rdr.headers()?.clone();
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("bad row in {}", path.display()))?;
-        rows.push(
-            header
+    let t = crate::output::table::Table::read(path)?;
+    let excel = std::fs::read(path)
+        .map(|b| b.starts_with("\u{FEFF}".as_bytes()))
+        .unwrap_or(false);
+    Ok(t.rows
+        .iter()
+        .map(|r| {
+            t.header
                 .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect(),
-        );
-    }
-    Ok(rows)
+                .zip(r)
+                .map(|(h, v)| {
+                    let v = if excel {
+                        crate::output::table::unneutralise(v)
+                    } else {
+                        v.as_str()
+                    };
+                    (h.clone(), v.to_string())
+                })
+                .collect()
+        })
+        .collect())
 }
 
 /// How a run compares with the generator's truth.
