@@ -242,6 +242,11 @@ pub struct ProcessArgs {
     /// personal_data).
     #[arg(long)]
     pub keep_personal_data: bool,
+    /// Serial ledger shared by several output folders (e.g. one folder per week, one ledger
+    /// for the consultation): a slip already counted in any of them is a duplicate naming
+    /// its first reading. Default: OUT/serials.csv, this folder's own.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
     /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
     #[arg(long)]
     pub excel: bool,

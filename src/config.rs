@@ -56,6 +56,37 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         }
     }
     check_out_apart_from_inputs(&args.out, &args.inputs)?;
+    let ledger = match &args.ledger {
+        Some(l) => {
+            if l.is_dir() {
+                bail!(UsageError(format!(
+                    "--ledger '{}' is a folder: give the ledger file (e.g. serials.csv)",
+                    l.display()
+                )));
+            }
+            if let Some(parent) = l.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    bail!(UsageError(format!(
+                        "the folder of --ledger '{}' does not exist",
+                        l.display()
+                    )));
+                }
+            }
+            let abs = resolved(l);
+            if let Some(input) = args.inputs.iter().find(|i| {
+                let i = resolved(i);
+                i.is_dir() && abs.starts_with(&i)
+            }) {
+                bail!(UsageError(format!(
+                    "--ledger '{}' is inside the input folder '{}': keep it outside the scans",
+                    l.display(),
+                    input.display()
+                )));
+            }
+            l.clone()
+        }
+        None => args.out.join(crate::output::ledger::FILE),
+    };
     if args.out.exists() && !args.out.is_dir() {
         bail!(UsageError(format!(
             "--out '{}' exists and is not a folder",
@@ -91,6 +122,7 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         } else {
             PersonalData::Mask
         },
+        ledger,
     })
 }
 

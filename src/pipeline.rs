@@ -45,6 +45,8 @@ pub struct ProcessConfig {
     pub force: bool,
     /// Mask phone numbers and e-mail addresses in contributions.csv, or keep them.
     pub personal_data: PersonalData,
+    /// The serial ledger: `out/serials.csv`, or a file several output folders share.
+    pub ledger: PathBuf,
 }
 
 /// A unit of work, in input order.
@@ -169,7 +171,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     };
     let journal = Journal::open(&cfg.out, &journal_header, fresh)?;
 
-    let mut ledger = Ledger::load(&cfg.out)?;
+    let mut ledger = Ledger::load(&cfg.ledger)?;
     let files = discover(&cfg.inputs)?;
     // Once per file, not per page: a 300-page PDF is one fingerprint.
     let fingerprints: Vec<String> = files.iter().map(|f| fingerprint(&f.path)).collect();
@@ -284,7 +286,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         &header,
         &contributions,
     )?;
-    ledger.save(&cfg.out)?;
+    ledger.save(&cfg.ledger)?;
     journal.compact(&journal_header, &results)?;
 
     let mut summary = Summary::new(&pages, &counted);

@@ -585,6 +585,62 @@ fn a_pdf_without_images_or_damaged_gets_a_row() {
     );
 }
 
+/// One output folder per week, one ledger for the consultation: a slip counted in week 1's
+/// folder is a duplicate when scanned again into week 2's, which it would not be with each
+/// folder's own ledger.
+#[test]
+fn weekly_folders_sharing_a_ledger_see_each_others_slips() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = |f: &str| repo().join("sample-scans/scans").join(f);
+    let (week1, week2) = (dir.path().join("W07"), dir.path().join("W08"));
+    std::fs::create_dir_all(&week1).unwrap();
+    std::fs::create_dir_all(&week2).unwrap();
+    std::fs::copy(sample("0001-slip-a5.jpg"), week1.join("a.jpg")).unwrap();
+    image::open(sample("0001-slip-a5.jpg"))
+        .unwrap()
+        .into_luma8()
+        .save(week2.join("again.png"))
+        .unwrap();
+    let ledger = dir.path().join("consultation-serials.csv");
+    let (out1, out2, out3) = (
+        dir.path().join("out/W07"),
+        dir.path().join("out/W08"),
+        dir.path().join("out/W08-alone"),
+    );
+    run(process_cmd(&week1, &out1)
+        .arg("--quiet")
+        .arg("--ledger")
+        .arg(&ledger));
+    run(process_cmd(&week2, &out2)
+        .arg("--quiet")
+        .arg("--ledger")
+        .arg(&ledger));
+    let (serial, _) = sample_truth("0001-slip-a5.jpg");
+    let rows = pages_rows(&out2);
+    assert_eq!(rows[0][2], "duplicate", "{rows:?}");
+    assert_eq!(
+        rows[0][4],
+        format!("same serial {serial} as a.jpg page 1 (an earlier run, batch W07)")
+    );
+    assert!(!out1.join("serials.csv").exists() && !out2.join("serials.csv").exists());
+    assert_eq!(read(&ledger).lines().count(), 2, "header and one serial");
+    // Without the shared ledger, week 2's folder cannot know.
+    run(process_cmd(&week2, &out3).arg("--quiet"));
+    assert_eq!(pages_rows(&out3)[0][2], "ok");
+    // A ledger in a folder that does not exist, or among the scans, is refused.
+    for bad in [
+        dir.path().join("nowhere/serials.csv"),
+        week2.join("serials.csv"),
+    ] {
+        let o = process_cmd(&week2, &out3)
+            .arg("--ledger")
+            .arg(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", bad.display());
+    }
+}
+
 #[test]
 fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
     let dir = tempfile::tempdir().unwrap();

@@ -39,9 +39,10 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Loads the ledger of `out` (an empty one when the folder has none yet).
-    pub fn load(out: &Path) -> anyhow::Result<Ledger> {
-        let path = out.join(FILE);
+    /// Loads the ledger file `path` (an empty ledger when there is none yet): an output
+    /// folder's `serials.csv`, or a ledger several folders share (`process --ledger`).
+    pub fn load(path: &Path) -> anyhow::Result<Ledger> {
+        let path = path.to_path_buf();
         if !path.exists() {
             return Ok(Ledger::default());
         }
@@ -82,8 +83,15 @@ impl Ledger {
         self.entries.insert(entry.serial.clone(), entry);
     }
 
-    pub fn save(&self, out: &Path) -> anyhow::Result<()> {
-        let mut rows: Vec<&Entry> = self.entries.values().collect();
+    /// Writes the ledger to `path`, with any entries another run recorded there since this
+    /// one loaded it (a ledger shared by weekly folders may see two runs at once); this
+    /// run's entries win.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let mut merged = Ledger::load(path).unwrap_or_default();
+        for e in self.entries.values() {
+            merged.entries.insert(e.serial.clone(), e.clone());
+        }
+        let mut rows: Vec<&Entry> = merged.entries.values().collect();
         rows.sort_by(|a, b| a.serial.cmp(&b.serial));
         let rows: Vec<Vec<String>> = rows
             .into_iter()
@@ -99,7 +107,7 @@ impl Ledger {
             })
             .collect();
         let header: Vec<String> = HEADER.iter().map(|s| s.to_string()).collect();
-        write_csv(&out.join(FILE), Dialect::Plain, &header, &rows)
+        write_csv(path, Dialect::Plain, &header, &rows)
     }
 }
 
@@ -145,8 +153,8 @@ mod tests {
             fingerprint: "f1".into(),
             batch: "W07".into(),
         });
-        l.save(d.path()).unwrap();
-        let l = Ledger::load(d.path()).unwrap();
+        l.save(&d.path().join(FILE)).unwrap();
+        let l = Ledger::load(&d.path().join(FILE)).unwrap();
         assert!(l.earlier("000123", "a.jpg", 1, "f1").is_none());
         assert_eq!(l.earlier("000123", "b.jpg", 1, "f2").unwrap().batch, "W07");
         assert!(
