@@ -66,23 +66,12 @@ fn get<'a>(row: &'a HashMap<String, String>, col: &str) -> &'a str {
 /// A CSV file as rows by column name, in either dialect (a run may use `--excel`).
 fn read_table(path: &Path) -> anyhow::Result<Table> {
     let t = crate::output::table::Table::read(path)?;
-    let excel = std::fs::read(path)
-        .map(|b| b.starts_with("\u{FEFF}".as_bytes()))
-        .unwrap_or(false);
     Ok(t.rows
         .iter()
         .map(|r| {
             t.header
                 .iter()
-                .zip(r)
-                .map(|(h, v)| {
-                    let v = if excel {
-                        crate::output::table::unneutralise(v)
-                    } else {
-                        v.as_str()
-                    };
-                    (h.clone(), v.to_string())
-                })
+                .map(|h| (h.clone(), t.cell(r, h).to_string()))
                 .collect()
         })
         .collect())

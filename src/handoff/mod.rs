@@ -40,11 +40,7 @@ pub fn open_output(out: &Path) -> anyhow::Result<OutputFolder> {
     contributions
         .require(&["contribution_id", "text", "needs_review"])
         .map_err(|e| UsageError(format!("{} is not urnscan's: {e:#}", path.display())))?;
-    let dialect = if bytes.starts_with("\u{FEFF}".as_bytes()) {
-        Dialect::Excel
-    } else {
-        Dialect::Plain
-    };
+    let dialect = contributions.dialect;
     let personal_data = std::fs::read(out.join("summary.json"))
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -61,11 +57,7 @@ pub fn open_output(out: &Path) -> anyhow::Result<OutputFolder> {
 impl OutputFolder {
     /// A row's cell, with the apostrophe `--excel` adds before formula-like cells removed.
     pub fn cell<'r>(&self, row: &'r [String], column: &str) -> &'r str {
-        let c = self.contributions.get(row, column);
-        match self.dialect {
-            Dialect::Excel => crate::output::table::unneutralise(c),
-            Dialect::Plain => c,
-        }
+        self.contributions.cell(row, column)
     }
 
     /// What the OCR read for a row (`ocr_text`; `text` in folders written before that

@@ -26,7 +26,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::csvfile::write_atomic;
-use super::table::{unneutralise, Table};
+use super::table::Table;
 use crate::config::UsageError;
 
 /// The report's file name in the output folder.
@@ -116,13 +116,8 @@ pub fn load(out: &Path) -> anyhow::Result<ReportData> {
     if !out.is_dir() {
         return Err(UsageError(format!("{} is not a folder", out.display())).into());
     }
-    let (table, excel) = read_table(out, CONTRIBUTIONS_FILE, CONTRIBUTION_COLUMNS)?;
-    // Cells of an `--excel` run carry an apostrophe before a leading = + - @; a plain run's
-    // cells are shown exactly as written.
-    let cell = |row: &[String], name: &str| -> String {
-        let c = table.get(row, name);
-        if excel { unneutralise(c) } else { c }.to_string()
-    };
+    let table = read_table(out, CONTRIBUTIONS_FILE, CONTRIBUTION_COLUMNS)?;
+    let cell = |row: &[String], name: &str| table.cell(row, name).to_string();
     let contributions = table
         .rows
         .iter()
@@ -150,11 +145,8 @@ pub fn load(out: &Path) -> anyhow::Result<ReportData> {
             crop_file: cell(row, "crop_file"),
         })
         .collect();
-    let (table, excel) = read_table(out, PAGES_FILE, PAGE_COLUMNS)?;
-    let cell = |row: &[String], name: &str| -> String {
-        let c = table.get(row, name);
-        if excel { unneutralise(c) } else { c }.to_string()
-    };
+    let table = read_table(out, PAGES_FILE, PAGE_COLUMNS)?;
+    let cell = |row: &[String], name: &str| table.cell(row, name).to_string();
     let pages = table
         .rows
         .iter()
@@ -172,8 +164,8 @@ pub fn load(out: &Path) -> anyhow::Result<ReportData> {
     })
 }
 
-/// Reads one CSV of the output folder; also says whether it is in the `--excel` dialect.
-fn read_table(out: &Path, name: &str, columns: &[&str]) -> anyhow::Result<(Table, bool)> {
+/// Reads one CSV of the output folder, in either dialect.
+fn read_table(out: &Path, name: &str, columns: &[&str]) -> anyhow::Result<Table> {
     let path = out.join(name);
     let not_ours = |why: String| {
         UsageError(format!(
@@ -189,18 +181,7 @@ fn read_table(out: &Path, name: &str, columns: &[&str]) -> anyhow::Result<(Table
     table
         .require(columns)
         .map_err(|e| not_ours(format!("{name}: {e:#}")))?;
-    Ok((table, is_excel_dialect(&bytes)))
-}
-
-/// The `--excel` dialect, told as `Table::parse` tells it: a BOM, or a header line with
-/// more semicolons than commas.
-fn is_excel_dialect(bytes: &[u8]) -> bool {
-    if bytes.starts_with("\u{FEFF}".as_bytes()) {
-        return true;
-    }
-    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
-    count(b';') > count(b',')
+    Ok(table)
 }
 
 /// `a|b|` → `["a", "b"]`.

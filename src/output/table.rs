@@ -8,13 +8,16 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::csvfile::FORMULA_START;
+use super::csvfile::{Dialect, FORMULA_START};
 
 /// A CSV file as a header and rows, every row as long as the header.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Table {
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The dialect it was written in: `Excel` for a BOM or `;` separators (then cells may
+    /// carry the apostrophe `--excel` puts before formula-like text; `cell` removes it).
+    pub dialect: Dialect,
     index: HashMap<String, usize>,
 }
 
@@ -37,6 +40,7 @@ impl Table {
         } else {
             bytes
         };
+        let bom = bytes.starts_with("\u{FEFF}".as_bytes());
         let bytes = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes);
         let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
         let semicolons = first_line.iter().filter(|&&b| b == b';').count();
@@ -71,9 +75,15 @@ impl Table {
             .enumerate()
             .map(|(i, h)| (h.clone(), i))
             .collect();
+        let dialect = if bom || delimiter == b';' {
+            Dialect::Excel
+        } else {
+            Dialect::Plain
+        };
         Ok(Table {
             header,
             rows,
+            dialect,
             index,
         })
     }
@@ -97,12 +107,21 @@ impl Table {
         Ok(names.iter().filter_map(|n| self.column(n)).collect())
     }
 
-    /// A row's cell in a named column ("" when the table has no such column).
+    /// A row's cell in a named column, exactly as stored ("" when there is no such column).
     pub fn get<'r>(&self, row: &'r [String], name: &str) -> &'r str {
         self.column(name)
             .and_then(|i| row.get(i))
             .map(String::as_str)
             .unwrap_or("")
+    }
+
+    /// A row's cell as it was before it was written: `get`, without the apostrophe the
+    /// Excel dialect adds before formula-like text.
+    pub fn cell<'r>(&self, row: &'r [String], name: &str) -> &'r str {
+        match self.dialect {
+            Dialect::Excel => unneutralise(self.get(row, name)),
+            Dialect::Plain => self.get(row, name),
+        }
     }
 }
 
@@ -118,7 +137,7 @@ pub fn unneutralise(cell: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::csvfile::{write_csv, Dialect};
+    use crate::output::csvfile::write_csv;
 
     #[test]
     fn reads_both_dialects_by_column_name() {
@@ -133,9 +152,11 @@ mod tests {
             write_csv(&p, dialect, &header, &rows).unwrap();
             let t = Table::read(&p).unwrap();
             assert_eq!(t.header, header);
+            assert_eq!(t.dialect, dialect);
             assert_eq!(t.rows.len(), 1);
             assert_eq!(t.get(&t.rows[0], "id"), "a");
             assert_eq!(unneutralise(t.get(&t.rows[0], "text")), rows[0][1]);
+            assert_eq!(t.cell(&t.rows[0], "text"), rows[0][1]);
             assert_eq!(t.get(&t.rows[0], "missing"), "");
         }
     }
