@@ -30,7 +30,7 @@ pub enum Stage {
     Checkboxes,
 }
 
-const STAGES: [(Stage, &str); 10] = [
+const STAGES: [(Stage, &str); STAGE_COUNT] = [
     (Stage::Decode, "decode"),
     (Stage::Streaks, "streaks"),
     (Stage::Qr, "qr"),
@@ -43,7 +43,9 @@ const STAGES: [(Stage, &str); 10] = [
     (Stage::Checkboxes, "checkboxes"),
 ];
 
-static NANOS: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
+const STAGE_COUNT: usize = Stage::Checkboxes as usize + 1;
+
+static NANOS: [AtomicU64; STAGE_COUNT] = [const { AtomicU64::new(0) }; STAGE_COUNT];
 
 /// Runs `f`, adding its time to `stage`.
 pub fn time<R>(stage: Stage, f: impl FnOnce() -> R) -> R {

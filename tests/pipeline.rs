@@ -585,22 +585,29 @@ fn a_pdf_without_images_or_damaged_gets_a_row() {
     );
 }
 
+/// Two weekly scan folders under `dir`: the first holds the sample's first slip as
+/// `a.jpg`, the second the same slip scanned again (new bytes) as `again.png`.
+fn two_weeks(dir: &Path, names: (&str, &str)) -> (PathBuf, PathBuf) {
+    let slip = repo().join("sample-scans/scans/0001-slip-a5.jpg");
+    let (week1, week2) = (dir.join(names.0), dir.join(names.1));
+    std::fs::create_dir_all(&week1).unwrap();
+    std::fs::create_dir_all(&week2).unwrap();
+    std::fs::copy(&slip, week1.join("a.jpg")).unwrap();
+    image::open(&slip)
+        .unwrap()
+        .into_luma8()
+        .save(week2.join("again.png"))
+        .unwrap();
+    (week1, week2)
+}
+
 /// One output folder per week, one ledger for the consultation: a slip counted in week 1's
 /// folder is a duplicate when scanned again into week 2's, which it would not be with each
 /// folder's own ledger.
 #[test]
 fn weekly_folders_sharing_a_ledger_see_each_others_slips() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = |f: &str| repo().join("sample-scans/scans").join(f);
-    let (week1, week2) = (dir.path().join("W07"), dir.path().join("W08"));
-    std::fs::create_dir_all(&week1).unwrap();
-    std::fs::create_dir_all(&week2).unwrap();
-    std::fs::copy(sample("0001-slip-a5.jpg"), week1.join("a.jpg")).unwrap();
-    image::open(sample("0001-slip-a5.jpg"))
-        .unwrap()
-        .into_luma8()
-        .save(week2.join("again.png"))
-        .unwrap();
+    let (week1, week2) = two_weeks(dir.path(), ("W07", "W08"));
     let ledger = dir.path().join("consultation-serials.csv");
     let (out1, out2, out3) = (
         dir.path().join("out/W07"),
@@ -644,18 +651,13 @@ fn weekly_folders_sharing_a_ledger_see_each_others_slips() {
 #[test]
 fn a_slip_scanned_again_in_a_later_run_is_a_duplicate_but_a_rerun_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = |f: &str| repo().join("sample-scans/scans").join(f);
-    let (week1, week2) = (dir.path().join("w1"), dir.path().join("w2"));
-    std::fs::create_dir_all(&week1).unwrap();
-    std::fs::create_dir_all(&week2).unwrap();
-    std::fs::copy(sample("0001-slip-a5.jpg"), week1.join("a.jpg")).unwrap();
-    // Week 2: the same slip scanned again (new bytes), and a new one.
-    image::open(sample("0001-slip-a5.jpg"))
-        .unwrap()
-        .into_luma8()
-        .save(week2.join("again.png"))
-        .unwrap();
-    std::fs::copy(sample("0002-slip-a5.jpg"), week2.join("new.jpg")).unwrap();
+    let (week1, week2) = two_weeks(dir.path(), ("w1", "w2"));
+    // Week 2 also holds a new slip.
+    std::fs::copy(
+        repo().join("sample-scans/scans/0002-slip-a5.jpg"),
+        week2.join("new.jpg"),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let process = |input: &Path| run(process_cmd(input, &out).arg("--quiet"));
 

@@ -328,6 +328,7 @@ pub fn contribution_rows(
             .unwrap_or_default()
     };
     let multiple_ticks = s.ticks.iter().any(|t| t.codes.len() > 1);
+    let header = contributions_header(campaign);
     s.answers
         .iter()
         .map(|a| {
@@ -372,7 +373,6 @@ pub fn contribution_rows(
             ]);
             row.extend(extra_groups(campaign).iter().map(|g| ticks_of(g)));
             if let Some(corrected) = corrections.get(&id) {
-                let header = contributions_header(campaign);
                 apply_correction(
                     &mut row,
                     |name| header.iter().position(|h| h == name),
