@@ -37,7 +37,7 @@ const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
 /// The band outside an answer box searched for writing that overflowed it, mm.
 const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
 /// Widest scanner streak repaired, in pixels: 1 mm at 600 dpi.
-const MAX_STREAK_PX: usize = 24;
+pub const MAX_STREAK_PX: usize = 24;
 /// How far inside the printed box the answer crop starts, beyond the stroke, mm.
 const BOX_INSET_MM: f64 = 0.8;
 /// Half-height of the band around a guide line cleaned of its grey print, mm.
@@ -192,6 +192,21 @@ fn page_key(source_name: &str, page: u32) -> String {
     format!("{h:08x}")
 }
 
+/// The inside of a text zone's box, upright, at the reading resolution (`READ_DPI`): what
+/// the zone's OCR starts from.
+pub fn answer_zone_crop(
+    img: &image::GrayImage,
+    reg: &Registration,
+    zone: &TextZone,
+) -> image::GrayImage {
+    crop(img, &reg.map, &zone_inside(zone), READ_DPI)
+}
+
+/// The part of a text zone read: inside its printed box and clear of the box's stroke.
+fn zone_inside(zone: &TextZone) -> RectMm {
+    zone.rect.grow(-(zone.stroke + BOX_INSET_MM))
+}
+
 /// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
 fn read_text_zone(
     img: &image::GrayImage,
@@ -202,8 +217,8 @@ fn read_text_zone(
     clean_for_ocr: bool,
     crop_path: &Path,
 ) -> Result<Option<Answer>, Fatal> {
-    let inner = zone.rect.grow(-(zone.stroke + BOX_INSET_MM));
-    let raw = time(Stage::Crop, || crop(img, &reg.map, &inner, READ_DPI));
+    let inner = zone_inside(zone);
+    let raw = time(Stage::Crop, || answer_zone_crop(img, reg, zone));
     let k = px_per_mm(READ_DPI);
     let guide_rows: Vec<f64> = zone
         .guides
