@@ -32,19 +32,34 @@ pub fn normalise_paper(img: &mut GrayImage) {
     if paper < 120 {
         return;
     }
-    let lut: Vec<u8> = (0..256)
-        .map(|v| ((v as f64 * 255.0 / paper as f64).round()).min(255.0) as u8)
-        .collect();
+    let lut: [u8; 256] =
+        std::array::from_fn(|v| ((v as f64 * 255.0 / paper as f64).round()).min(255.0) as u8);
+    apply_lut(img, &lut);
+}
+
+/// Maps every pixel through `lut` (an array, so that indexing by a byte needs no check).
+fn apply_lut(img: &mut GrayImage, lut: &[u8; 256]) {
     for p in img.iter_mut() {
         *p = lut[*p as usize];
     }
 }
 
 fn percentile(values: &[u8], pct: usize) -> u8 {
-    let mut hist = [0usize; 256];
-    for p in values {
-        hist[*p as usize] += 1;
+    // Four histograms filled in turn: paper is one grey over and over, and a single
+    // histogram would wait on the same counter for every pixel.
+    let mut hists = [[0u32; 256]; 4];
+    let mut quads = values.chunks_exact(4);
+    for q in &mut quads {
+        hists[0][q[0] as usize] += 1;
+        hists[1][q[1] as usize] += 1;
+        hists[2][q[2] as usize] += 1;
+        hists[3][q[3] as usize] += 1;
     }
+    for &p in quads.remainder() {
+        hists[0][p as usize] += 1;
+    }
+    let hist: [usize; 256] =
+        std::array::from_fn(|v| hists.iter().map(|h| h[v] as usize).sum::<usize>());
     let mut acc = 0;
     for (v, n) in hist.iter().enumerate() {
         acc += n;
@@ -118,18 +133,14 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
         return core;
     }
     let span = (PAPER_FLOOR - core) as f64;
-    let lut: Vec<u8> = (0..256)
-        .map(|v| {
-            if v <= core as usize {
-                0
-            } else {
-                ((v as f64 - core as f64) * 255.0 / span).round().min(255.0) as u8
-            }
-        })
-        .collect();
-    for p in img.iter_mut() {
-        *p = lut[*p as usize];
-    }
+    let lut: [u8; 256] = std::array::from_fn(|v| {
+        if v <= core as usize {
+            0
+        } else {
+            ((v as f64 - core as f64) * 255.0 / span).round().min(255.0) as u8
+        }
+    });
+    apply_lut(img, &lut);
     core
 }
 
@@ -202,7 +213,7 @@ fn for_each_component(img: &GrayImage, level: u8, mut f: impl FnMut(&[usize])) {
     let mut stack = Vec::new();
     let mut component = Vec::new();
     for start in 0..w * h {
-        if seen[start] || raw[start] >= level {
+        if raw[start] >= level || seen[start] {
             continue;
         }
         seen[start] = true;
