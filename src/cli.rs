@@ -161,7 +161,7 @@ pub enum ExportCommand {
         #[arg(long, value_name = "FILE")]
         mapping: Option<PathBuf>,
         /// Locale of the title and body columns (one of the organization's locales).
-        #[arg(long, default_value = "fr")]
+        #[arg(long, default_value = "fr", value_parser = parse_locale)]
         locale: String,
         /// Also export answers that still need review.
         #[arg(long)]
@@ -282,4 +282,35 @@ pub struct OcrArgs {
     /// either way).
     #[arg(long)]
     pub clean: bool,
+}
+
+/// A Decidim locale ("fr", "pt-BR", "ca"): it becomes part of two column names, so anything
+/// else (a typo with a `;` or a space) is refused before a file is written.
+fn parse_locale(s: &str) -> Result<String, String> {
+    let mut parts = s.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if lang_ok && rest_ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not a locale such as fr, en or pt-BR"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_locale;
+
+    #[test]
+    fn locales_are_checked_before_they_name_columns() {
+        for ok in ["fr", "en", "ca", "pt-BR", "es-MX", "oc"] {
+            assert_eq!(parse_locale(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["", "FR", "f", "fr;en", "fr ", "fr-", "français", "fr/x"] {
+            assert!(parse_locale(bad).is_err(), "{bad:?}");
+        }
+    }
 }
