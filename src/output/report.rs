@@ -468,9 +468,25 @@ if(im.complete&&im.naturalWidth>0)loaded++;}
 var root=document.documentElement;root.setAttribute('data-images',loaded+'/'+imgs.length);root.setAttribute('data-selfcheck','done');});})();
 ";
 
-/// Only inline style and script, and images from the report's own folder: nothing is
-/// fetched from anywhere else, whatever the data says.
-const CSP: &str = "default-src 'none'; img-src 'self' file:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+/// Only the page's own style and its two scripts (named by their SHA-256, so that no other
+/// script runs even if some text slipped past the escaping), and images from the report's
+/// own folder: nothing is fetched from anywhere else, whatever the data says.
+fn csp() -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = |script: &str| {
+        let digest = sha2::Sha256::digest(format!("\n{script}").as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    };
+    format!(
+        "default-src 'none'; img-src 'self' file:; style-src 'unsafe-inline'; script-src {} {}; base-uri 'none'; form-action 'none'",
+        hash(SCRIPT_HEAD),
+        hash(SCRIPT_BODY)
+    )
+}
 
 /// The whole page.
 pub fn render(data: &ReportData) -> String {
@@ -493,7 +509,7 @@ pub fn render(data: &ReportData) -> String {
          <meta name=\"generator\" content=\"urnscan\">\n<title>{}</title>\n\
          <style>\n{STYLE}</style>\n<script>\n{SCRIPT_HEAD}</script>\n</head>\n<body>\n<h1>{}</h1>\n\
          <p id=\"missing-crops\" class=\"missing\" hidden></p>\n",
-        Esc(CSP),
+        Esc(&csp()),
         Esc(&title),
         Esc(&title)
     );
@@ -872,6 +888,39 @@ mod tests {
         // Every quoted attribute stays closed: the number of quotes is even on every line.
         for line in html.lines() {
             assert_eq!(line.matches('"').count() % 2, 0, "{line}");
+        }
+    }
+
+    #[test]
+    fn only_the_pages_own_scripts_may_run() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let html = render(&ReportData {
+            contributions: vec![contribution("x-000001-Q1", true)],
+            pages: Vec::new(),
+        });
+        let policy = html
+            .split("Content-Security-Policy\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a policy")
+            .replace("&#39;", "'");
+        let scripts = policy
+            .split("; ")
+            .find(|d| d.starts_with("script-src "))
+            .expect("a script-src");
+        assert!(!scripts.contains("unsafe"), "{scripts}");
+        // Each inline script, exactly as the browser sees it, is one the policy names.
+        let bodies: Vec<&str> = html
+            .split("<script>")
+            .skip(1)
+            .filter_map(|s| s.split("</script>").next())
+            .collect();
+        assert_eq!(bodies.len(), 2);
+        for body in bodies {
+            let digest = sha2::Sha256::digest(body.as_bytes());
+            let want = base64::engine::general_purpose::STANDARD.encode(digest);
+            assert!(scripts.contains(&format!("'sha256-{want}'")), "{scripts}");
         }
     }
 
