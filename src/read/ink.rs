@@ -273,11 +273,19 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
     let dark_below = paper.saturating_sub(50);
     let raw: &mut [u8] = img;
     // Counted row by row (walking the image column by column would miss the cache on every
-    // pixel of a 30-megapixel page), without a branch, so that the compiler vectorises it.
+    // pixel of a 30-megapixel page), without a branch, into byte counters that are emptied
+    // into the totals every 255 rows: the compiler vectorises that 32 pixels at a time.
     let mut counts = vec![0u32; w];
-    for row in raw.chunks_exact(w) {
-        for (n, p) in counts.iter_mut().zip(row) {
-            *n += u32::from(*p < dark_below);
+    let mut block = vec![0u8; w];
+    for rows in raw.chunks(255 * w) {
+        for row in rows.chunks_exact(w) {
+            for (n, p) in block.iter_mut().zip(row) {
+                *n += u8::from(*p < dark_below);
+            }
+        }
+        for (total, n) in counts.iter_mut().zip(block.iter_mut()) {
+            *total += u32::from(*n);
+            *n = 0;
         }
     }
     let dark_col: Vec<bool> = counts.iter().map(|&n| n as usize * 10 > h * 6).collect();
