@@ -114,3 +114,22 @@ fn a_missing_model_is_refused_with_its_name() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("klingon"));
 }
+
+/// Tesseract's internal PNG round trip of every line is made nearly free by the binary's own
+/// `deflateInit2_` (src/read/tesseract_png.rs, exported by build.rs). If the export were
+/// lost, reading would stay right but a fifth of the OCR time would silently come back.
+#[test]
+fn the_binary_exports_its_zlib_level_override() {
+    let Ok(out) = Command::new("nm")
+        .args(["-D", "--defined-only", env!("CARGO_BIN_EXE_urnscan")])
+        .output()
+    else {
+        eprintln!("SKIPPED: nm (binutils, from build-essential) is missing");
+        return;
+    };
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        symbols.lines().any(|l| l.ends_with(" T deflateInit2_")),
+        "deflateInit2_ is not exported by the urnscan binary"
+    );
+}
