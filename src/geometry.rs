@@ -336,8 +336,14 @@ pub fn resample_gray_projective(
         ((top * (256 - ay) + bot * ay + 32768) >> 16).min(255) as u8
     };
     // Positions far outside any page (a degenerate map) read as paper without overflowing.
+    // Rounded half away from zero, as f64::round, without its library call (4 per span).
     let fixed = |v: f64| -> Option<i64> {
-        (v.is_finite() && v.abs() < 1e9).then(|| (v * ONE).round() as i64)
+        (v.is_finite() && v.abs() < 1e9).then(|| {
+            let f = v * ONE;
+            let t = f as i64;
+            let frac = f - t as f64;
+            t + i64::from(frac >= 0.5) - i64::from(frac <= -0.5)
+        })
     };
     // Column blocks, each filled top to bottom: when the page was scanned turned by a
     // quarter, an output row runs down a source column, and a whole row at a time would

@@ -259,13 +259,10 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
     }
     // The paper's level from every fourth row: a percentile needs no more, and this runs on
     // every whole page.
-    let sample: Vec<u8> = img
-        .as_raw()
-        .chunks_exact(w)
-        .step_by(4)
-        .flatten()
-        .copied()
-        .collect();
+    let mut sample = Vec::with_capacity(w * h.div_ceil(4));
+    for row in img.as_raw().chunks_exact(w).step_by(4) {
+        sample.extend_from_slice(row);
+    }
     let paper = percentile(&sample, 70);
     if paper < 120 {
         return 0;

@@ -288,14 +288,12 @@ pub fn line_image(img: &GrayImage, line: &LineBox) -> GrayImage {
     let pad = (line.height() / 8).max(4);
     let (w, h) = (line.right - line.left + 2 * pad, line.height() + 2 * pad);
     let mut out = GrayImage::from_pixel(w, h, image::Luma([255]));
-    for y in line.top..line.bottom {
-        for x in line.left..line.right {
-            out.put_pixel(
-                x - line.left + pad,
-                y - line.top + pad,
-                *img.get_pixel(x, y),
-            );
-        }
+    let (iw, ow) = (img.width() as usize, w as usize);
+    let (left, right, pad) = (line.left as usize, line.right as usize, pad as usize);
+    for (k, y) in (line.top as usize..line.bottom as usize).enumerate() {
+        let from = &img.as_raw()[y * iw + left..y * iw + right];
+        let to = (k + pad) * ow + pad;
+        out.as_mut()[to..to + from.len()].copy_from_slice(from);
     }
     out
 }
