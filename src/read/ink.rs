@@ -111,12 +111,10 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
     // than faint writing, and taken into account they made faint writing look like pen ink
     // that needs no stretch, and then a blank answer.
     let mut dark: Vec<u8> = Vec::new();
-    let raw = img.as_raw();
-    for_each_component(img, PAPER_FLOOR, |c| {
-        if c.len() >= MIN_INK_COMPONENT {
-            dark.extend(c.iter().map(|&i| raw[i]));
-        }
-    });
+    let (raw, w) = (img.as_raw(), img.width() as usize);
+    for r in writing_runs(img, PAPER_FLOOR) {
+        dark.extend_from_slice(&raw[r.y * w + r.start..r.y * w + r.end]);
+    }
     if dark.is_empty() {
         img.iter_mut().for_each(|p| *p = 255);
         return 255;
@@ -205,48 +203,6 @@ pub fn clean_zone_counting_ink(
     (clean, ink)
 }
 
-/// Calls `f` with the pixel indices of each dark (below `level`) 8-connected component.
-fn for_each_component(img: &GrayImage, level: u8, mut f: impl FnMut(&[usize])) {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let raw = img.as_raw();
-    let mut seen = vec![false; w * h];
-    let mut stack = Vec::new();
-    let mut component = Vec::new();
-    for start in 0..w * h {
-        if raw[start] >= level || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        component.clear();
-        while let Some(i) = stack.pop() {
-            component.push(i);
-            let (x, y) = ((i % w) as i64, (i / w) as i64);
-            for (dx, dy) in [
-                (-1, -1),
-                (0, -1),
-                (1, -1),
-                (-1, 0),
-                (1, 0),
-                (-1, 1),
-                (0, 1),
-                (1, 1),
-            ] {
-                let (nx, ny) = (x + dx, y + dy);
-                if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
-                    continue;
-                }
-                let j = ny as usize * w + nx as usize;
-                if !seen[j] && raw[j] < level {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            }
-        }
-        f(&component);
-    }
-}
-
 /// Repairs vertical streaks that a dirty scanner glass draws down the whole page: a run of
 /// at most `max_width` columns whose pixels are dark over more than 60 % of the page's
 /// height (no printed column of a form is) is replaced by interpolating the columns on its
@@ -325,13 +281,10 @@ const MIN_INK_COMPONENT: usize = 28;
 /// enough not to be dust (the size rule of `ink_pixels`).
 pub fn writing_mask(img: &GrayImage, level: u8) -> Vec<bool> {
     let mut mask = vec![false; img.as_raw().len()];
-    for_each_component(img, level, |c| {
-        if c.len() >= MIN_INK_COMPONENT {
-            for &i in c {
-                mask[i] = true;
-            }
-        }
-    });
+    let w = img.width() as usize;
+    for r in writing_runs(img, level) {
+        mask[r.y * w + r.start..r.y * w + r.end].fill(true);
+    }
     mask
 }
 
@@ -352,18 +305,167 @@ pub fn faint_ink_pixels(img: &GrayImage) -> usize {
 }
 
 fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
-    let mut n = 0;
-    for_each_component(img, level, |c| {
-        if c.len() >= MIN_INK_COMPONENT {
-            n += c.len();
+    writing_runs(img, level).map(|r| r.end - r.start).sum()
+}
+
+/// A run of dark pixels in one row: columns `start..end` of row `y`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    y: usize,
+    start: usize,
+    end: usize,
+}
+
+/// The runs of pixels darker than `level` that belong to 8-connected components of at least
+/// `MIN_INK_COMPONENT` pixels: writing, not dust.
+fn writing_runs(img: &GrayImage, level: u8) -> impl Iterator<Item = Run> {
+    dark_runs(img, level)
+        .into_iter()
+        .filter(|&(_, size)| size >= MIN_INK_COMPONENT)
+        .map(|(run, _)| run)
+}
+
+/// Every run of pixels darker than `level`, with the size (pixels) of the 8-connected
+/// component it belongs to. Run-based labelling: each row's runs are joined, by union-find,
+/// to the runs of the row above that touch them, diagonals included. This replaced a
+/// pixel-by-pixel flood fill that cost 7 % of all CPU time (three calls per answer zone).
+fn dark_runs(img: &GrayImage, level: u8) -> Vec<(Run, usize)> {
+    let w = img.width() as usize;
+    if w == 0 {
+        return Vec::new();
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut above = 0..0;
+    for (y, row) in img.as_raw().chunks_exact(w).enumerate() {
+        let first = runs.len();
+        let mut x = 0;
+        while let Some(d) = row[x..].iter().position(|&p| p < level) {
+            let start = x + d;
+            let end = row[start..]
+                .iter()
+                .position(|&p| p >= level)
+                .map_or(w, |n| start + n);
+            parent.push(runs.len());
+            runs.push(Run { y, start, end });
+            x = end;
+            if x >= w {
+                break;
+            }
         }
-    });
-    n
+        // Runs of both rows are in column order: one pass joins each run to the runs above
+        // that touch it (a.start <= b.end and b.start <= a.end, ends exclusive).
+        let mut i = above.start;
+        for j in first..runs.len() {
+            while i < above.end && runs[i].end < runs[j].start {
+                i += 1;
+            }
+            let mut k = i;
+            while k < above.end && runs[k].start <= runs[j].end {
+                union(&mut parent, k, j);
+                k += 1;
+            }
+        }
+        above = first..runs.len();
+    }
+    let mut size = vec![0usize; runs.len()];
+    for (i, r) in runs.iter().enumerate() {
+        size[find(&mut parent, i)] += r.end - r.start;
+    }
+    (0..runs.len())
+        .map(|i| (runs[i], size[find(&mut parent, i)]))
+        .collect()
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+fn union(parent: &mut [usize], a: usize, b: usize) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        parent[ra.max(rb)] = ra.min(rb);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The flood fill `dark_runs` replaced: the reference it must agree with.
+    fn for_each_component(img: &GrayImage, level: u8, mut f: impl FnMut(&[usize])) {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let raw = img.as_raw();
+        let mut seen = vec![false; w * h];
+        let mut stack = Vec::new();
+        let mut component = Vec::new();
+        for start in 0..w * h {
+            if raw[start] >= level || seen[start] {
+                continue;
+            }
+            seen[start] = true;
+            stack.push(start);
+            component.clear();
+            while let Some(i) = stack.pop() {
+                component.push(i);
+                let (x, y) = ((i % w) as i64, (i / w) as i64);
+                for (dx, dy) in [
+                    (-1, -1),
+                    (0, -1),
+                    (1, -1),
+                    (-1, 0),
+                    (1, 0),
+                    (-1, 1),
+                    (0, 1),
+                    (1, 1),
+                ] {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if !seen[j] && raw[j] < level {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+            f(&component);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Run-based labelling finds exactly the flood fill's writing pixels, at every level,
+        /// on speckled images (many small and touching components, diagonals, edges).
+        #[test]
+        fn runs_find_the_same_writing_as_a_flood_fill(
+            w in 1u32..60, h in 1u32..40, seed in any::<u64>(), level in 1u8..255,
+        ) {
+            let mut state = seed | 1;
+            let img = GrayImage::from_fn(w, h, |_, _| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                image::Luma([(state % 256) as u8])
+            });
+            let mut flood = vec![false; (w * h) as usize];
+            for_each_component(&img, level, |c| {
+                if c.len() >= MIN_INK_COMPONENT {
+                    for &i in c {
+                        flood[i] = true;
+                    }
+                }
+            });
+            prop_assert_eq!(writing_mask(&img, level), flood.clone());
+            prop_assert_eq!(ink_pixels_below(&img, level), flood.iter().filter(|&&b| b).count());
+        }
+    }
 
     #[test]
     fn normalising_brings_paper_to_white() {
