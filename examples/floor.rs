@@ -13,6 +13,8 @@
 //! time until the last one is done is the floor. No cleaning, line finding, confidence or CSV.
 //! Prints one line, `floor: <crops> crops, <pages> pages, <wall> s wall, <cpu> s recognising`;
 //! `--texts` writes each crop's text as `file<TAB>zone<TAB>text` (newlines as spaces).
+//! Linked with urnscan, Tesseract skips the compression of its internal PNG round trip
+//! (src/read/tesseract_png.rs); `--as-shipped` keeps it, as Tesseract does alone.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -26,9 +28,10 @@ use urnscan::locate::{find_qr, register};
 use urnscan::read::crop::READ_DPI;
 use urnscan::read::ink::repair_streaks;
 use urnscan::read::ocr::{OcrEngine, OcrModel};
+use urnscan::read::tesseract_png::set_stored_png;
 use urnscan::slip::{answer_zone_crop, identify, MAX_STREAK_PX};
 
-const USAGE: &str = "usage: floor SCANS_DIR [--jobs N] [--only LIST] [--texts FILE]";
+const USAGE: &str = "usage: floor SCANS_DIR [--jobs N] [--only LIST] [--texts FILE] [--as-shipped]";
 
 /// One crop and the text Tesseract read in it.
 type Read<'a> = (&'a Crop, String);
@@ -47,6 +50,7 @@ fn main() -> anyhow::Result<()> {
             "--jobs" => jobs = args.next().context("--jobs N")?.parse()?,
             "--texts" => texts = Some(PathBuf::from(args.next().context("--texts FILE")?)),
             "--only" => only = Some(PathBuf::from(args.next().context("--only LIST")?)),
+            "--as-shipped" => set_stored_png(false),
             _ if dir.is_none() => dir = Some(PathBuf::from(a)),
             _ => bail!(USAGE),
         }

@@ -9,12 +9,23 @@
 //! compressing, and forwards it to the real zlib with compression level 0 (stored blocks:
 //! a copy). The PNG is still a valid PNG, decoded to the very same pixels, so what Tesseract
 //! reads is unchanged; only the work goes. The symbol is exported from the binary
-//! (`build.rs`), so the dynamic linker binds libpng's call here; nothing else in the process
-//! compresses with the system zlib (urnscan's own PNG and deflate code is Rust). Without the
-//! export (a library user, the `floor` example), nothing changes.
+//! (`build.rs`; the linker also exports it by itself from any executable that links
+//! libtesseract, since a shared library refers to it), so the dynamic linker binds libpng's
+//! call here; nothing else in the process compresses with the system zlib (urnscan's own PNG
+//! and deflate code is Rust).
 
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+
+static STORED_PNG: AtomicBool = AtomicBool::new(true);
+
+/// With `false`, zlib compresses Tesseract's internal PNGs at the level libpng asks for, as
+/// it does without urnscan: the floor benchmark (examples/floor.rs) measures Tesseract as
+/// Debian ships it that way.
+pub fn set_stored_png(stored: bool) {
+    STORED_PNG.store(stored, Ordering::Relaxed);
+}
 
 /// zlib's `Z_NO_COMPRESSION`.
 const STORED: c_int = 0;
@@ -53,7 +64,7 @@ fn real_deflate_init2() -> Option<DeflateInit2> {
 #[no_mangle]
 pub unsafe extern "C" fn deflateInit2_(
     strm: *mut c_void,
-    _level: c_int,
+    level: c_int,
     method: c_int,
     window_bits: c_int,
     mem_level: c_int,
@@ -61,12 +72,17 @@ pub unsafe extern "C" fn deflateInit2_(
     version: *const c_char,
     stream_size: c_int,
 ) -> c_int {
+    let level = if STORED_PNG.load(Ordering::Relaxed) {
+        STORED
+    } else {
+        level
+    };
     match real_deflate_init2() {
         // SAFETY: zlib's own function, with the caller's arguments.
         Some(real) => unsafe {
             real(
                 strm,
-                STORED,
+                level,
                 method,
                 window_bits,
                 mem_level,
