@@ -280,14 +280,11 @@ fn read_text_zone(
     }
     // The review image: what the scan shows, upright, at half the reading resolution.
     time(Stage::CropWrite, || {
-        downscale2(&raw).save_with_format(crop_path, image::ImageFormat::Jpeg)
+        write_jpeg(&downscale2(&raw), crop_path)
     })
-    .map_err(|e| Fatal::Crop {
+    .map_err(|error| Fatal::Crop {
         path: crop_path.display().to_string(),
-        error: match e {
-            image::ImageError::IoError(io) => io,
-            other => std::io::Error::other(other.to_string()),
-        },
+        error,
     })?;
     Ok(Some(Answer {
         zone: zone.id.clone(),
@@ -297,6 +294,32 @@ fn read_text_zone(
         review_reasons,
         crop_file: String::new(),
     }))
+}
+
+/// Writes a review crop as a grey JPEG, quality 75 (jpeg-encoder, with AVX2 where the CPU
+/// has it: the `image` crate's encoder took 0.8 of 18 CPU seconds on 200 pages).
+fn write_jpeg(img: &image::GrayImage, path: &Path) -> std::io::Result<()> {
+    let (Ok(w), Ok(h)) = (u16::try_from(img.width()), u16::try_from(img.height())) else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{}x{} px is too large for a JPEG",
+                img.width(),
+                img.height()
+            ),
+        ));
+    };
+    let encoder = jpeg_encoder::Encoder::new_file(path, 75).map_err(jpeg_io_error)?;
+    encoder
+        .encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Luma)
+        .map_err(jpeg_io_error)
+}
+
+fn jpeg_io_error(e: jpeg_encoder::EncodingError) -> std::io::Error {
+    match e {
+        jpeg_encoder::EncodingError::IoError(io) => io,
+        other => std::io::Error::other(other.to_string()),
+    }
 }
 
 /// Ink (mm²) in a band just outside a text zone's box, leaving out everything printed
