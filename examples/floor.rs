@@ -24,12 +24,10 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use urnscan::campaign::Campaign;
 use urnscan::input::{decode_page, sniff, PageSource};
-use urnscan::locate::{find_qr, register};
 use urnscan::read::crop::READ_DPI;
-use urnscan::read::ink::repair_streaks;
 use urnscan::read::ocr::{OcrEngine, OcrModel};
 use urnscan::read::tesseract_png::set_stored_png;
-use urnscan::slip::{answer_zone_crop, identify, MAX_STREAK_PX};
+use urnscan::slip::{answer_zone_crop, locate, Located};
 
 const USAGE: &str = "usage: floor SCANS_DIR [--jobs N] [--only LIST] [--texts FILE] [--as-shipped]";
 
@@ -82,12 +80,7 @@ fn main() -> anyhow::Result<()> {
         let Ok(mut img) = decode_page(path, &PageSource { page: 1, format }) else {
             continue;
         };
-        repair_streaks(&mut img, MAX_STREAK_PX);
-        let Ok(qr) = find_qr(&img) else { continue };
-        let Ok((form, _)) = identify(&campaign, &qr.text) else {
-            continue;
-        };
-        let Some(reg) = register(&img, form, &qr.corners) else {
+        let Ok(Located { form, reg, .. }) = locate(&campaign, &mut img) else {
             continue;
         };
         pages += 1;

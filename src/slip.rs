@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, TextZone, Zone, ZoneQuestion};
 use crate::geometry::downscale2;
 use crate::input::{decode_page, PageSource};
-use crate::locate::{find_qr, register, Registration};
+use crate::locate::{find_qr, register, QrFound, Registration};
 use crate::outcome::{Answer, Outcome, Rejection, ReviewReason, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
@@ -37,7 +37,7 @@ const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
 /// The band outside an answer box searched for writing that overflowed it, mm.
 const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
 /// Widest scanner streak repaired, in pixels: 1 mm at 600 dpi.
-pub const MAX_STREAK_PX: usize = 24;
+const MAX_STREAK_PX: usize = 24;
 /// How far inside the printed box the answer crop starts, beyond the stroke, mm.
 const BOX_INSET_MM: f64 = 0.8;
 /// Half-height of the band around a guide line cleaned of its grey print, mm.
@@ -81,20 +81,14 @@ pub fn read_page(
         Ok(img) => img,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
-    // Before anything reads the page: a streak can cut a QR code or cross every answer.
-    time(Stage::Streaks, || repair_streaks(&mut img, MAX_STREAK_PX));
-    let qr = match time(Stage::Qr, || find_qr(&img)) {
-        Ok(qr) => qr,
-        Err(tried) => return Ok(Outcome::Rejected(Rejection::NoQr { tried })),
-    };
-    let (form, payload) = match identify(ctx.campaign, &qr.text) {
-        Ok(x) => x,
+    let Located {
+        qr,
+        form,
+        payload,
+        reg,
+    } = match locate(ctx.campaign, &mut img) {
+        Ok(located) => located,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
-    };
-    let Some(reg) = time(Stage::Register, || register(&img, form, &qr.corners)) else {
-        return Ok(Outcome::Rejected(Rejection::NoQr {
-            tried: "a QR code was decoded but its corners are degenerate".into(),
-        }));
     };
     let page_key = page_key(source_name, src.page);
     let mut answers = Vec::new();
@@ -137,6 +131,37 @@ pub fn read_page(
         answers,
         ticks,
     })))
+}
+
+/// A page found to be a slip of the campaign, and where its form lies on the image.
+pub struct Located<'c> {
+    pub qr: QrFound,
+    pub form: &'c Form,
+    pub payload: crate::campaign::Payload,
+    pub reg: Registration,
+}
+
+/// Repairs scanner streaks on a decoded page, then finds its QR code, checks the payload
+/// against the campaign and registers the form: everything before the zones are read.
+pub fn locate<'c>(
+    campaign: &'c Campaign,
+    img: &mut image::GrayImage,
+) -> Result<Located<'c>, Rejection> {
+    // Before anything reads the page: a streak can cut a QR code or cross every answer.
+    time(Stage::Streaks, || repair_streaks(img, MAX_STREAK_PX));
+    let qr = time(Stage::Qr, || find_qr(img)).map_err(|tried| Rejection::NoQr { tried })?;
+    let (form, payload) = identify(campaign, &qr.text)?;
+    let reg = time(Stage::Register, || register(img, form, &qr.corners)).ok_or_else(|| {
+        Rejection::NoQr {
+            tried: "a QR code was decoded but its corners are degenerate".into(),
+        }
+    })?;
+    Ok(Located {
+        qr,
+        form,
+        payload,
+        reg,
+    })
 }
 
 /// Checks a decoded payload against the campaign: template, form, question, urn.

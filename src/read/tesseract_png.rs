@@ -45,15 +45,13 @@ type DeflateInit2 = unsafe extern "C" fn(
 ) -> c_int;
 
 fn real_deflate_init2() -> Option<DeflateInit2> {
-    static REAL: OnceLock<Option<usize>> = OnceLock::new();
-    let addr = *REAL.get_or_init(|| {
+    static REAL: OnceLock<Option<DeflateInit2>> = OnceLock::new();
+    *REAL.get_or_init(|| {
         // SAFETY: dlsym with a valid NUL-terminated name; RTLD_NEXT finds the definition
-        // after this executable in load order, zlib's own.
+        // after this executable in load order, zlib's own, whose C signature DeflateInit2 is.
         let p = unsafe { libc::dlsym(libc::RTLD_NEXT, c"deflateInit2_".as_ptr()) };
-        (!p.is_null()).then_some(p as usize)
-    });
-    // SAFETY: the address is zlib's deflateInit2_, whose C signature DeflateInit2 is.
-    addr.map(|a| unsafe { std::mem::transmute::<usize, DeflateInit2>(a) })
+        (!p.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, DeflateInit2>(p) })
+    })
 }
 
 /// zlib's `deflateInit2_`, at compression level 0. See the module comment.
