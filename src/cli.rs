@@ -282,6 +282,11 @@ pub struct OcrArgs {
     /// either way).
     #[arg(long)]
     pub clean: bool,
+    /// Also write each line as the model is given it (found, scaled, levelled and stood
+    /// upright) to DIR, as <image name>.<line>.png: what the reader sees. scripts/train-model
+    /// prepares its training lines this way.
+    #[arg(long, value_name = "DIR")]
+    pub lines_out: Option<PathBuf>,
 }
 
 /// A Decidim locale ("fr", "pt-BR", "ca"): it becomes part of two column names, so anything

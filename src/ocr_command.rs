@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::cli::OcrArgs;
 use crate::eval::{cer, mean, median};
 use crate::read::ink::clean_zone;
-use crate::read::ocr::{read_zone, OcrEngine, OcrModel};
+use crate::read::ocr::{prepare_lines, read_zone, OcrEngine, OcrModel};
 use crate::text::normalise;
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
@@ -18,6 +18,10 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(stdout.lock());
     w.write_record(["file", "text", "confidence", "cer"])?;
     let mut cers = Vec::new();
+    if let Some(dir) = &args.lines_out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    }
     for path in &args.images {
         let img = image::open(path)
             .with_context(|| format!("cannot read image {}", path.display()))?
@@ -27,6 +31,18 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
         let clean = clean_zone(&img, &[], 0.0);
         let pixels = if args.clean { &clean } else { &img };
         let read = read_zone(&mut engine, &clean, pixels, &[], args.dpi)?;
+        if let Some(dir) = &args.lines_out {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            for (n, line) in prepare_lines(&clean, pixels, &[], args.dpi)
+                .iter()
+                .enumerate()
+            {
+                let out = dir.join(format!("{stem}.{n}.png"));
+                line.image
+                    .save(&out)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+            }
+        }
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)

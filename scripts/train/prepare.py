@@ -11,7 +11,11 @@ dev CER measures writers the model never saw.
 
 Standard library only: this runs on a fresh Debian machine.
 
-Usage: prepare.py DATA_DIR UNICHARSET WORK_DIR [--dev-every N] [--prefix P]
+With `--straightened DIR` (the output of `urnscan ocr --lines-out DIR` on DATA_DIR), a line
+is trained on as urnscan reads it: the image urnscan's line finder cut, levelled and stood
+upright, when it found exactly one line in the image (otherwise the image as it is).
+
+Usage: prepare.py DATA_DIR UNICHARSET WORK_DIR [--dev-every N] [--prefix P] [--straightened DIR]
 Writes WORK/train.ids, WORK/dev.ids and prints what it kept and dropped.
 """
 
@@ -79,6 +83,7 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--dev-every", type=int, default=10)
     ap.add_argument("--prefix", default="")
+    ap.add_argument("--straightened", help="folder of <id>.<n>.png from urnscan ocr --lines-out")
     ap.add_argument("--all-train", action="store_true",
                     help="put every line in training (for extra data such as generated lines)")
     args = ap.parse_args()
@@ -88,6 +93,7 @@ def main():
     os.makedirs(lines_dir, exist_ok=True)
     kept = {"train": [], "dev": []}
     dropped = []
+    straightened = 0
     docs = {"train": set(), "dev": set()}
     for name in sorted(os.listdir(args.data)):
         if not name.endswith(".png"):
@@ -106,12 +112,19 @@ def main():
         if unknown:
             dropped.append((ident, "characters the model cannot write: " + " ".join(unknown)))
             continue
-        width, height = png_size(os.path.join(args.data, name))
+        image = os.path.join(args.data, name)
+        if args.straightened:
+            one = os.path.join(args.straightened, ident + ".0.png")
+            two = os.path.join(args.straightened, ident + ".1.png")
+            if os.path.exists(one) and not os.path.exists(two):
+                image = one
+                straightened += 1
+        width, height = png_size(image)
         out_id = args.prefix + ident
         link = os.path.join(lines_dir, out_id + ".png")
         if os.path.lexists(link):
             os.remove(link)
-        os.symlink(os.path.abspath(os.path.join(args.data, name)), link)
+        os.symlink(os.path.abspath(image), link)
         with open(os.path.join(lines_dir, out_id + ".box"), "w", encoding="utf-8") as f:
             f.write(box_lines(text, width, height))
         with open(os.path.join(lines_dir, out_id + ".gt.txt"), "w", encoding="utf-8") as f:
@@ -127,7 +140,9 @@ def main():
             f.writelines(i + "\n" for i in kept[side])
     print(f"prepare: {len(kept['train'])} training lines from {len(docs['train'])} documents, "
           f"{len(kept['dev'])} dev lines from {len(docs['dev'])} documents, "
-          f"{len(dropped)} dropped", file=sys.stderr)
+          f"{len(dropped)} dropped"
+          + (f", {straightened} as urnscan straightens them" if args.straightened else ""),
+          file=sys.stderr)
     for ident, why in dropped[:5]:
         print(f"  dropped {ident}: {why}", file=sys.stderr)
     if len(dropped) > 5:

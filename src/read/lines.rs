@@ -88,8 +88,9 @@ pub fn find_lines(img: &GrayImage, baselines: &[f64], px_per_mm: f64) -> Vec<Lin
             if ink < min_ink {
                 return None;
             }
+            let band = &mask[top * w..bottom * w];
             let (mut left, mut right) = (w, 0);
-            for row in mask[top * w..bottom * w].chunks_exact(w) {
+            for row in band.chunks_exact(w) {
                 if let Some(x) = row.iter().position(|&m| m) {
                     left = left.min(x);
                 }
@@ -97,7 +98,10 @@ pub fn find_lines(img: &GrayImage, baselines: &[f64], px_per_mm: f64) -> Vec<Lin
                     right = right.max(x + 1);
                 }
             }
-            (left < right).then_some(LineBox {
+            if left >= right || ((bottom - top) as f64) < MIN_LINE_HEIGHT_MM * px_per_mm {
+                return None;
+            }
+            Some(LineBox {
                 top: top as u32,
                 bottom: bottom as u32,
                 left: left as u32,
@@ -106,6 +110,12 @@ pub fn find_lines(img: &GrayImage, baselines: &[f64], px_per_mm: f64) -> Vec<Lin
         })
         .collect()
 }
+
+/// A band thinner than this is a rule of lined paper, an underline or a dash, not a line
+/// of writing (a lowercase letter alone stands about 2 mm): read as a line, a rule of the
+/// lined paper in `../shared/handwriting/zones` came back as a hundred characters of
+/// garbage. A zone whose only ink is such a band is then flagged `no_text`.
+const MIN_LINE_HEIGHT_MM: f64 = 1.2;
 
 /// Where lines are, the faint edges of strokes count too: a fine ballpoint scanned at low
 /// resolution leaves strokes that are grey, not black (on real lines of
@@ -354,6 +364,20 @@ mod tests {
             img.put_pixel(x, y, Luma([0]));
         }
         assert_eq!(find_lines(&img, &[], 10.0).len(), 1);
+    }
+
+    #[test]
+    fn a_ruled_line_is_not_a_line_of_writing() {
+        // 10 px/mm: a 0.8 mm rule across the zone is no line; 1.5 mm of small writing is.
+        let mut img = zone(120, &[]);
+        for x in 0..300 {
+            for y in 95..103 {
+                img.put_pixel(x, y, Luma([40]));
+            }
+        }
+        assert_eq!(find_lines(&img, &[], 10.0), vec![]);
+        let small = zone(120, &[(50, 65)]);
+        assert_eq!(find_lines(&small, &[], 10.0).len(), 1);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! An engine is expensive to create (about 45 ms to load a model) and not safe to share
 //! between threads while it recognises, so the pipeline keeps one per model and worker.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use tesseract::PageSegMode;
 use image::GrayImage;
 
 use super::lines::{find_lines, line_image};
+use super::straighten::straighten;
 
 /// Where Debian's tesseract-ocr packages put their models.
 pub const DEBIAN_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
@@ -202,18 +204,8 @@ impl OcrEngine {
     pub fn read_line(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
         self.api
             .set_page_seg_mode(PageSegMode::PsmRawLine.as_tess_page_seg_mode());
-        if img.height() > LINE_HEIGHT_PX {
-            let k = LINE_HEIGHT_PX as f64 / img.height() as f64;
-            let w = ((img.width() as f64 * k).round() as u32).max(1);
-            let small = image::imageops::resize(
-                img,
-                w,
-                LINE_HEIGHT_PX,
-                image::imageops::FilterType::Triangle,
-            );
-            return self.recognise(&small, ((dpi as f64 * k).round() as u32).max(1));
-        }
-        self.recognise(img, dpi)
+        let (img, dpi) = scaled_to_line_height(img, dpi);
+        self.recognise(&img, dpi)
     }
 
     /// Recognises a block of text (Tesseract finds the lines itself).
@@ -333,10 +325,42 @@ impl Engines {
     }
 }
 
-/// Reads a zone line by line. The lines are found in `layout` (the cleaned zone) and their
-/// pixels taken from `pixels` (the same zone, cleaned or raw: the switch that measures what
-/// cleaning buys); `baselines` are its guide lines' rows. Lines are joined with newlines;
-/// the confidence is the mean over every word read.
+/// One line of writing as the model is given it: found in the zone, cut with a white
+/// margin, scaled to at most `LINE_HEIGHT_PX`, levelled and stood upright.
+pub struct PreparedLine {
+    pub image: GrayImage,
+    /// The resolution of `image`.
+    pub dpi: u32,
+    /// The width of the writing on the zone, before any scaling.
+    pub width_mm: f64,
+}
+
+/// The lines of a zone, top to bottom, ready to read. They are found in `layout` (the
+/// cleaned zone) and their pixels taken from `pixels` (the same zone, cleaned or raw: the
+/// switch that measures what cleaning buys); `baselines` are its guide lines' rows.
+pub fn prepare_lines(
+    layout: &GrayImage,
+    pixels: &GrayImage,
+    baselines: &[f64],
+    dpi: u32,
+) -> Vec<PreparedLine> {
+    find_lines(layout, baselines, dpi as f64 / 25.4)
+        .iter()
+        .map(|line| {
+            let crop = line_image(pixels, line);
+            // Scaled first: straightening then handles a third of the pixels.
+            let (small, small_dpi) = scaled_to_line_height(&crop, dpi);
+            PreparedLine {
+                image: straighten(&small),
+                dpi: small_dpi,
+                width_mm: (line.right - line.left) as f64 * 25.4 / dpi as f64,
+            }
+        })
+        .collect()
+}
+
+/// Reads a zone line by line (`prepare_lines`). Lines are joined with newlines; the
+/// confidence is the mean over every word read.
 pub fn read_zone(
     engine: &mut OcrEngine,
     layout: &GrayImage,
@@ -344,16 +368,16 @@ pub fn read_zone(
     baselines: &[f64],
     dpi: u32,
 ) -> Result<OcrText, OcrError> {
-    let lines = find_lines(layout, baselines, dpi as f64 / 25.4);
     let mut texts = Vec::new();
     let mut word_confidences = Vec::new();
     let mut sparse_lines = 0;
-    for line in &lines {
-        let read = engine.read_line(&line_image(pixels, line), dpi)?;
+    for line in prepare_lines(layout, pixels, baselines, dpi) {
+        let read = engine.read_line(&line.image, line.dpi)?;
         let text = read.text.trim();
-        let width_mm = (line.right - line.left) as f64 * 25.4 / dpi as f64;
         let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-        if width_mm >= SPARSE_LINE_MIN_MM && (chars as f64) < width_mm / SPARSE_LINE_MM_PER_CHAR {
+        if line.width_mm >= SPARSE_LINE_MIN_MM
+            && (chars as f64) < line.width_mm / SPARSE_LINE_MM_PER_CHAR
+        {
             sparse_lines += 1;
         }
         if !text.is_empty() {
@@ -368,6 +392,22 @@ pub fn read_zone(
         sparse_lines,
         failure: None,
     })
+}
+
+/// `img` (scanned at `dpi`) no taller than `LINE_HEIGHT_PX`, and its resolution then.
+pub fn scaled_to_line_height(img: &GrayImage, dpi: u32) -> (Cow<'_, GrayImage>, u32) {
+    if img.height() <= LINE_HEIGHT_PX {
+        return (Cow::Borrowed(img), dpi);
+    }
+    let k = LINE_HEIGHT_PX as f64 / img.height() as f64;
+    let w = ((img.width() as f64 * k).round() as u32).max(1);
+    let small = image::imageops::resize(
+        img,
+        w,
+        LINE_HEIGHT_PX,
+        image::imageops::FilterType::Triangle,
+    );
+    (Cow::Owned(small), ((dpi as f64 * k).round() as u32).max(1))
 }
 
 fn mean_confidence(words: &[i32]) -> f32 {
