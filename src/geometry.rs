@@ -414,6 +414,79 @@ pub fn downscale2(src: &image::GrayImage) -> image::GrayImage {
     out
 }
 
+/// `image::imageops::resize(src, nw, nh, FilterType::Triangle)`, pixel for pixel, for grey
+/// images: the same weights and the same f32 sums in the same order, but one channel
+/// instead of four and rows walked in memory order (the crate's horizontal pass walks each
+/// column of a four-channel f32 image). Every line of writing is scaled by it before OCR;
+/// the crate's version took 4 % of a run's CPU time. A test checks the equality.
+pub fn resize_gray_triangle(src: &image::GrayImage, nw: u32, nh: u32) -> image::GrayImage {
+    let (w, h) = src.dimensions();
+    if w == 0 || h == 0 {
+        return image::GrayImage::new(nw, nh);
+    }
+    if (nw, nh) == (w, h) {
+        return src.clone();
+    }
+    let (w, h, nw_, nh_) = (w as usize, h as usize, nw as usize, nh as usize);
+    // Vertically first, into f32, as the crate does.
+    let mut tmp = vec![0f32; w * nh_];
+    for (outy, row) in tmp.chunks_exact_mut(w.max(1)).enumerate() {
+        let (left, ws) = triangle_weights(outy, h, nh_);
+        for (x, t) in row.iter_mut().enumerate() {
+            let mut sum = 0.0f32;
+            for (i, wt) in ws.iter().enumerate() {
+                sum += src.as_raw()[(left + i) * w + x] as f32 * wt;
+            }
+            *t = sum;
+        }
+    }
+    let mut out = image::GrayImage::new(nw, nh);
+    let columns: Vec<(usize, Vec<f32>)> = (0..nw_)
+        .map(|outx| triangle_weights(outx, w, nw_))
+        .collect();
+    for (orow, trow) in out
+        .as_mut()
+        .chunks_exact_mut(nw_.max(1))
+        .zip(tmp.chunks_exact(w))
+    {
+        for (o, (left, ws)) in orow.iter_mut().zip(&columns) {
+            let mut sum = 0.0f32;
+            for (i, wt) in ws.iter().enumerate() {
+                sum += trow[left + i] * wt;
+            }
+            *o = sum.clamp(0.0, 255.0).round() as u8;
+        }
+    }
+    out
+}
+
+/// The first source index and the normalised triangle-filter weights for output pixel `out`
+/// when `len` pixels become `new_len` (image's `horizontal_sample` / `vertical_sample`).
+fn triangle_weights(out: usize, len: usize, new_len: usize) -> (usize, Vec<f32>) {
+    let ratio = len as f32 / new_len as f32;
+    let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+    let support = sratio;
+    let input = (out as f32 + 0.5) * ratio;
+    let left = ((input - support).floor() as i64).clamp(0, len as i64 - 1);
+    let right = ((input + support).ceil() as i64).clamp(left + 1, len as i64);
+    let input = input - 0.5;
+    let mut ws: Vec<f32> = (left..right)
+        .map(|i| {
+            let x = (i as f32 - input) / sratio;
+            if x.abs() < 1.0 {
+                1.0 - x.abs()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let sum: f32 = ws.iter().fold(0.0, |a, &b| a + b);
+    for wt in &mut ws {
+        *wt /= sum;
+    }
+    (left as usize, ws)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,5 +570,23 @@ mod tests {
     fn downscale2_averages_blocks() {
         let src = image::GrayImage::from_raw(2, 2, vec![0, 100, 200, 100]).unwrap();
         assert_eq!(downscale2(&src).as_raw(), &vec![100]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn resize_gray_triangle_is_image_resize(
+            w in 1u32..90, h in 1u32..90, nw in 1u32..90, nh in 1u32..90, seed in proptest::prelude::any::<u64>()
+        ) {
+            let mut state = seed | 1;
+            let src = image::GrayImage::from_fn(w, h, |_, _| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                image::Luma([(state % 256) as u8])
+            });
+            let ours = resize_gray_triangle(&src, nw, nh);
+            let theirs = image::imageops::resize(&src, nw, nh, image::imageops::FilterType::Triangle);
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 }

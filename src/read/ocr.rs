@@ -401,12 +401,7 @@ pub fn scaled_to_line_height(img: &GrayImage, dpi: u32) -> (Cow<'_, GrayImage>, 
     }
     let k = LINE_HEIGHT_PX as f64 / img.height() as f64;
     let w = ((img.width() as f64 * k).round() as u32).max(1);
-    let small = image::imageops::resize(
-        img,
-        w,
-        LINE_HEIGHT_PX,
-        image::imageops::FilterType::Triangle,
-    );
+    let small = crate::geometry::resize_gray_triangle(img, w, LINE_HEIGHT_PX);
     (Cow::Owned(small), ((dpi as f64 * k).round() as u32).max(1))
 }
 
