@@ -348,11 +348,15 @@ pub fn prepare_lines(
         .iter()
         .map(|line| {
             let crop = line_image(pixels, line);
-            // Scaled first: straightening then handles a third of the pixels.
+            // Scaled first: straightening then handles a third of the pixels. Levelling can
+            // leave a line a few rows taller: it is scaled again here rather than in
+            // `read_line`, so that `PreparedLine` is exactly what the model is given.
             let (small, small_dpi) = scaled_to_line_height(&crop, dpi);
+            let straight = straighten(&small);
+            let (image, dpi) = scaled_to_line_height(&straight, small_dpi);
             PreparedLine {
-                image: straighten(&small),
-                dpi: small_dpi,
+                image: image.into_owned(),
+                dpi,
                 width_mm: (line.right - line.left) as f64 * 25.4 / dpi as f64,
             }
         })
