@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::cli::OcrArgs;
 use crate::eval::{cer, mean, median};
 use crate::read::ink::clean_zone;
-use crate::read::ocr::{prepare_lines, read_zone, OcrEngine, OcrModel};
+use crate::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
 use crate::text::normalise;
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
@@ -30,19 +30,17 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
         // (the zone path's default), or cleaned with --clean.
         let clean = clean_zone(&img, &[], 0.0);
         let pixels = if args.clean { &clean } else { &img };
-        let read = read_zone(&mut engine, &clean, pixels, &[], args.dpi)?;
+        let lines = prepare_lines(&clean, pixels, &[], args.dpi);
         if let Some(dir) = &args.lines_out {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-            for (n, line) in prepare_lines(&clean, pixels, &[], args.dpi)
-                .iter()
-                .enumerate()
-            {
+            for (n, line) in lines.iter().enumerate() {
                 let out = dir.join(format!("{stem}.{n}.png"));
                 line.image
                     .save(&out)
                     .with_context(|| format!("cannot write {}", out.display()))?;
             }
         }
+        let read = read_lines(&mut engine, &lines)?;
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)

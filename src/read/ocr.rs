@@ -363,8 +363,7 @@ pub fn prepare_lines(
         .collect()
 }
 
-/// Reads a zone line by line (`prepare_lines`). Lines are joined with newlines; the
-/// confidence is the mean over every word read.
+/// Reads a zone line by line (`prepare_lines`, then `read_lines`).
 pub fn read_zone(
     engine: &mut OcrEngine,
     layout: &GrayImage,
@@ -372,10 +371,16 @@ pub fn read_zone(
     baselines: &[f64],
     dpi: u32,
 ) -> Result<OcrText, OcrError> {
+    read_lines(engine, &prepare_lines(layout, pixels, baselines, dpi))
+}
+
+/// Reads prepared lines. Lines are joined with newlines; the confidence is the mean over
+/// every word read.
+pub fn read_lines(engine: &mut OcrEngine, lines: &[PreparedLine]) -> Result<OcrText, OcrError> {
     let mut texts = Vec::new();
     let mut word_confidences = Vec::new();
     let mut sparse_lines = 0;
-    for line in prepare_lines(layout, pixels, baselines, dpi) {
+    for line in lines {
         let read = engine.read_line(&line.image, line.dpi)?;
         let text = read.text.trim();
         let chars = text.chars().filter(|c| !c.is_whitespace()).count();

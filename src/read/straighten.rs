@@ -219,13 +219,7 @@ fn shear_vertically(img: &GrayImage, t: f64) -> GrayImage {
     for (ny, row) in out.as_mut().chunks_exact_mut(w.max(1)).enumerate() {
         for (x, (px, &(whole, f))) in row.iter_mut().zip(&shifts).enumerate() {
             let y = ny as i64 + whole;
-            let at = |y: i64| {
-                if y < 0 || y >= h as i64 {
-                    255.0
-                } else {
-                    src[y as usize * w + x] as f64
-                }
-            };
+            let at = |y: i64| or_white(y, h, |y| src[y * w + x]);
             *px = blend(at(y), at(y + 1), f);
         }
     }
@@ -243,19 +237,23 @@ fn shear_horizontally(img: &GrayImage, s: f64) -> GrayImage {
     for (y, row) in out.as_mut().chunks_exact_mut(nw).enumerate() {
         let (whole, f) = split(s * (y as f64 - cy) - extra as f64);
         let from = &src[y * w..(y + 1) * w];
-        let at = |x: i64| {
-            if x < 0 || x >= w as i64 {
-                255.0
-            } else {
-                from[x as usize] as f64
-            }
-        };
+        let at = |x: i64| or_white(x, w, |x| from[x]);
         for (nx, px) in row.iter_mut().enumerate() {
             let x = nx as i64 + whole;
             *px = blend(at(x), at(x + 1), f);
         }
     }
     out
+}
+
+/// Pixel `i` of a run of `len` read by `get`, white outside it (where a shear moves
+/// nothing in).
+fn or_white(i: i64, len: usize, get: impl Fn(usize) -> u8) -> f64 {
+    if i < 0 || i >= len as i64 {
+        255.0
+    } else {
+        get(i as usize) as f64
+    }
 }
 
 /// A shift as whole pixels (rounded down) and the fraction left.
