@@ -1,27 +1,54 @@
 #!/usr/bin/env bash
-# Makes sure this machine has what urnscan needs to build and test, installing Debian/Ubuntu
-# packages when it can (as root, or with password-less sudo) and otherwise saying exactly
-# what to install. Sourced by scripts/sample and scripts/test; safe to run on its own.
+# Makes sure this machine has what urnscan needs, installing Debian/Ubuntu packages when it
+# can (as root, or with password-less sudo) and otherwise saying exactly what to install.
+#
+#   source scripts/deps.sh sample   what building urnscan and reading scans need (scripts/sample)
+#   source scripts/deps.sh test     that, and what the tests, the scan generator and the
+#                                   benchmarks need (scripts/test, scripts/bench...)
+#   scripts/deps.sh [sample|test]   the same on its own (default: test)
+#
+# Callers name the profile: a script sourcing this file without arguments would hand it its
+# own arguments.
 set -euo pipefail
 
-# Build: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
-# Tesseract/Leptonica headers. Run: the French model. Tests and the scan generator: the
-# fonts that draw the forms and the handwriting, and ImageMagick to make Group 4 fax scans.
-# poppler-utils (pdftoppm) rasterises printed forms as a print shop would. The import tests:
-# PostgreSQL's server and SQLite's shell.
-PACKAGES=(
+deps_profile=${1:-test}
+
+# sample: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
+# Tesseract/Leptonica headers to build; Tesseract's French model to run (the handwriting
+# model is built into the binary). Reading scans needs nothing more: no fonts (only drawing
+# forms does), no external tools.
+SAMPLE_PACKAGES=(
   build-essential pkg-config libclang-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-fra
+)
+# test: the fonts that draw the forms (DejaVu: also `urnscan forms print`) and the
+# generator's handwriting, and ImageMagick to make Group 4 fax scans. poppler-utils
+# (pdftoppm) rasterises printed forms as a print shop would. The import tests: PostgreSQL's
+# server and SQLite's shell.
+TEST_PACKAGES=(
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
   imagemagick poppler-utils
   postgresql sqlite3
 )
-# The review report's test opens report.html in a headless Chromium (and skips that part
-# without one). A Chrome or Chromium already on the PATH will do, e.g. Ubuntu's snap.
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
-  && ! command -v google-chrome >/dev/null 2>&1; then
-  PACKAGES+=(chromium)
-fi
+
+case "$deps_profile" in
+  sample)
+    PACKAGES=("${SAMPLE_PACKAGES[@]}")
+    ;;
+  test)
+    PACKAGES=("${SAMPLE_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+    # The review report's test opens report.html in a headless Chromium. A Chrome or
+    # Chromium already on the PATH will do, e.g. Ubuntu's snap.
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+      && ! command -v google-chrome >/dev/null 2>&1; then
+      PACKAGES+=(chromium)
+    fi
+    ;;
+  *)
+    echo "scripts/deps.sh: unknown profile '$deps_profile' (sample or test)" >&2
+    exit 2
+    ;;
+esac
 # Scripts that need more (benchmarks against other tools) name it here before sourcing.
 PACKAGES+=(${URNSCAN_EXTRA_PACKAGES:-})
 
