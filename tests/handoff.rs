@@ -1,7 +1,7 @@
 //! After a run: the review sheet and its corrections, the Decidim export, and
 //! contributions.csv loaded into the real PostgreSQL and SQLite from Debian's packages with
-//! the schemas the README gives (schema/). The sample scans are processed once for the whole
-//! test binary; each test works on its own copy of that output folder.
+//! the schemas docs/handing-on.md gives (schema/). The sample scans are processed once for
+//! the whole test binary; each test works on its own copy of that output folder.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -364,14 +364,14 @@ fn decidim_export_is_what_decidims_importer_reads() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no Decidim id for"));
 }
 
-/// The README gives the schemas: they must be the files the tests load.
+/// docs/handing-on.md gives the schemas: they must be the files the tests load.
 #[test]
-fn readme_shows_the_tested_schemas() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+fn docs_show_the_tested_schemas() {
+    let doc = std::fs::read_to_string(repo().join("docs/handing-on.md")).unwrap();
     for f in ["contributions.postgres.sql", "contributions.sqlite.sql"] {
         let sql = std::fs::read_to_string(repo().join("schema").join(f)).unwrap();
         let create = &sql[sql.find("CREATE TABLE").unwrap()..];
-        assert!(readme.contains(create.trim()), "README lacks schema/{f}");
+        assert!(doc.contains(create.trim()), "docs/handing-on.md lacks schema/{f}");
     }
 }
 
