@@ -26,11 +26,9 @@ pub const BLANK_INK_MM2: f64 = 3.0;
 /// measured at most 1.41 mm² and faint real handwriting 2.93 to 12.1 mm².
 pub const FAINT_BLANK_INK_MM2: f64 = 2.0;
 /// Answers whose mean word confidence is under this are flagged for review. Chosen on
-/// slips carrying real handwriting (`generate --handwriting`, `evaluate`'s routing line,
-/// `scripts/eval-routing`). The model retrained on straightened lines reads better and is
-/// surer of itself, also when wrong: at 70 only 90.3 % of the answers read with CER > 0.25
-/// were flagged on the `lines/` set, at 75 96.8 % (precision 73.9 %, README "Review
-/// routing"). Before it, 60 and then 70 were the measured choices.
+/// slips carrying real handwriting (`scripts/eval-routing`): the handwriting model is sure
+/// of itself also when wrong, and a lower threshold lets badly read answers through
+/// unflagged. Recall and precision: docs/performance.md, "Review routing".
 pub const LOW_CONFIDENCE: f32 = 75.0;
 /// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
