@@ -371,7 +371,10 @@ fn docs_show_the_tested_schemas() {
     for f in ["contributions.postgres.sql", "contributions.sqlite.sql"] {
         let sql = std::fs::read_to_string(repo().join("schema").join(f)).unwrap();
         let create = &sql[sql.find("CREATE TABLE").unwrap()..];
-        assert!(doc.contains(create.trim()), "docs/handing-on.md lacks schema/{f}");
+        assert!(
+            doc.contains(create.trim()),
+            "docs/handing-on.md lacks schema/{f}"
+        );
     }
 }
 
