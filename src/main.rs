@@ -304,11 +304,7 @@ fn advice(err: &anyhow::Error) -> Option<&'static str> {
 /// tools do, not panic in println!: restore the default SIGPIPE action that Rust's runtime
 /// sets to "ignore".
 fn quiet_on_closed_pipe() {
-    #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to its default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    urnscan::sys::restore_default_sigpipe();
 }
 
 fn ensure_single_threaded_tesseract() {

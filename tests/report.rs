@@ -190,8 +190,11 @@ fn chromium(exe: &Path, scratch: &Path, args: &[&str], url: &str) -> (String, St
             break status;
         }
         if started.elapsed() > Duration::from_secs(45) {
-            // Negative pid: the group, so that renderer and GPU processes go too.
-            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            // Negative pid: the group, so that renderer and GPU processes go too. kill(1)
+            // rather than libc::kill: no unsafe code outside src/sys.rs.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
             panic!("chromium did not finish within 45 s: {}", read(&stderr));
         }

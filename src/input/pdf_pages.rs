@@ -7,11 +7,10 @@
 //! what a page touched is unmapped after it (see `open` for why that matters).
 
 use std::cell::RefCell;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use memmap2::{Advice, Mmap, UncheckedAdvice};
+use memmap2::{Advice, Mmap};
 
 use hayro_interpret::font::GlyphRun;
 use hayro_interpret::hayro_syntax::page::Rotation;
@@ -44,10 +43,7 @@ struct OpenPdf {
 /// time, and opening the same PDF costs 3 MB (measured with /proc/self/status).
 fn open(path: &Path) -> Result<OpenPdf, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    // SAFETY: the map is read-only. If another program truncated the scan while it is being
-    // read, the process would get SIGBUS: scans are not edited in place while urnscan
-    // reads them.
-    let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?);
+    let map = Arc::new(crate::sys::map_read_only(&file).map_err(|e| e.to_string())?);
     // Advice only: reading works the same if the kernel ignores it.
     let _ = map.advise(Advice::Random);
     let pdf = Pdf::new(map.clone()).map_err(|e| match e {
@@ -68,10 +64,7 @@ fn open(path: &Path) -> Result<OpenPdf, String> {
 /// where the bytes are read from; a page mapped elsewhere stays.
 fn forget_cached_pages(path: &Path) {
     if let Ok(file) = std::fs::File::open(path) {
-        // SAFETY: a plain system call on a file descriptor we own for its duration.
-        unsafe {
-            libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
-        }
+        crate::sys::forget_cached_pages(&file);
     }
 }
 
@@ -93,9 +86,8 @@ fn with_pdf<R>(path: &Path, f: impl FnOnce(&Pdf) -> R) -> Result<R, String> {
         }
         let open = current.as_ref().ok_or("the PDF was just opened")?;
         let r = f(&open.pdf);
-        // SAFETY: the map is a shared, read-only file mapping: dropped pages are read again
-        // from the file when touched, so every slice into it stays valid.
-        let _ = unsafe { open.map.unchecked_advise(UncheckedAdvice::DontNeed) };
+        // Advice only, as above: dropped pages come back from the file when touched.
+        let _ = crate::sys::forget_mapped_pages(&open.map);
         Ok(r)
     })
 }

@@ -13,12 +13,23 @@
 //! libtesseract, since a shared library refers to it), so the dynamic linker binds libpng's
 //! call here; nothing else in the process compresses with the system zlib (urnscan's own PNG
 //! and deflate code is Rust).
+//!
+//! The override itself is foreign-function code and lives with the crate's other `unsafe`
+//! code in `crate::sys::zlib_override`, built only on Linux with glibc; this module decides
+//! the level and counts the PNGs it served, which summary.json reports
+//! (`png_zlib_override`): a run that read lines with Tesseract while the count stayed 0 was
+//! not bound to the override (right, but slower).
 
-use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static STORED_PNG: AtomicBool = AtomicBool::new(true);
+
+/// PNGs the override made uncompressed, all threads of this process together.
+static STORED_COUNT: AtomicU64 = AtomicU64::new(0);
+
+/// zlib's `Z_NO_COMPRESSION`.
+const STORED: c_int = 0;
 
 /// With `false`, zlib compresses Tesseract's internal PNGs at the level libpng asks for, as
 /// it does without urnscan: the floor benchmark (examples/floor.rs) measures Tesseract as
@@ -27,68 +38,23 @@ pub fn set_stored_png(stored: bool) {
     STORED_PNG.store(stored, Ordering::Relaxed);
 }
 
-/// zlib's `Z_NO_COMPRESSION`.
-const STORED: c_int = 0;
-/// zlib's `Z_STREAM_ERROR`: libpng then fails to write the PNG, and Tesseract falls back to
-/// an uncompressed PNM of the line.
-const Z_STREAM_ERROR: c_int = -2;
+/// Whether this build has the override (Linux with glibc only; see `crate::sys`).
+pub const BUILT: bool = cfg!(all(target_os = "linux", target_env = "gnu"));
 
-type DeflateInit2 = unsafe extern "C" fn(
-    *mut c_void,
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    *const c_char,
-    c_int,
-) -> c_int;
-
-fn real_deflate_init2() -> Option<DeflateInit2> {
-    static REAL: OnceLock<Option<DeflateInit2>> = OnceLock::new();
-    *REAL.get_or_init(|| {
-        // SAFETY: dlsym with a valid NUL-terminated name; RTLD_NEXT finds the definition
-        // after this executable in load order, zlib's own, whose C signature DeflateInit2 is.
-        let p = unsafe { libc::dlsym(libc::RTLD_NEXT, c"deflateInit2_".as_ptr()) };
-        (!p.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, DeflateInit2>(p) })
-    })
-}
-
-/// zlib's `deflateInit2_`, at compression level 0. See the module comment.
-///
-/// # Safety
-/// Called by C code with zlib's contract: the arguments are passed on unchanged but for the
-/// level.
-#[no_mangle]
-pub unsafe extern "C" fn deflateInit2_(
-    strm: *mut c_void,
-    level: c_int,
-    method: c_int,
-    window_bits: c_int,
-    mem_level: c_int,
-    strategy: c_int,
-    version: *const c_char,
-    stream_size: c_int,
-) -> c_int {
-    let level = if STORED_PNG.load(Ordering::Relaxed) {
+/// The level the override passes on to zlib for a compression libpng starts at `asked`,
+/// counting the PNGs it makes uncompressed.
+pub fn level(asked: c_int) -> c_int {
+    if STORED_PNG.load(Ordering::Relaxed) {
+        STORED_COUNT.fetch_add(1, Ordering::Relaxed);
         STORED
     } else {
-        level
-    };
-    match real_deflate_init2() {
-        // SAFETY: zlib's own function, with the caller's arguments.
-        Some(real) => unsafe {
-            real(
-                strm,
-                level,
-                method,
-                window_bits,
-                mem_level,
-                strategy,
-                version,
-                stream_size,
-            )
-        },
-        None => Z_STREAM_ERROR,
+        asked
     }
+}
+
+/// How many of Tesseract's internal PNGs the override has made uncompressed in this
+/// process so far (about one per line Tesseract read), or None when this build has no
+/// override.
+pub fn stored_pngs() -> Option<u64> {
+    BUILT.then(|| STORED_COUNT.load(Ordering::Relaxed))
 }
