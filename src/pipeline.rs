@@ -312,6 +312,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     summary.output = cfg.out.display().to_string();
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
     (summary.ocr_seconds, summary.ocr_lines) = crate::read::ocr::ocr_totals();
+    summary.png_zlib_override = crate::read::tesseract_png::stored_pngs();
     summary.stage_seconds = crate::timing::totals()
         .into_iter()
         .map(|(name, s)| (name.to_string(), s))

@@ -50,6 +50,11 @@ pub struct Summary {
     /// by the workers, the floor no reader using Tesseract can go under.
     pub ocr_seconds: f64,
     pub ocr_lines: u64,
+    /// Tesseract's internal line PNGs that urnscan's zlib override wrote uncompressed
+    /// (src/read/tesseract_png.rs), about one per line Tesseract read; null where the
+    /// override is not built (it is on Linux with glibc). 0 while `ocr_lines` is not means
+    /// the dynamic linker did not bind libpng to the override: reading is right, but slower.
+    pub png_zlib_override: Option<u64>,
     /// Seconds per stage of reading a page, summed over the workers (see `timing`).
     pub stage_seconds: BTreeMap<String, f64>,
     /// Broken invariants of the page accounting (a bug when not empty).
@@ -102,6 +107,7 @@ impl Summary {
             pages_per_second: 0.0,
             ocr_seconds: 0.0,
             ocr_lines: 0,
+            png_zlib_override: None,
             stage_seconds: BTreeMap::new(),
             peak_rss_mib: 0.0,
             accounting_errors: Vec::new(),
