@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_urnscan"))
 }
@@ -124,7 +126,7 @@ fn the_binary_exports_its_zlib_level_override() {
         .args(["-D", "--defined-only", env!("CARGO_BIN_EXE_urnscan")])
         .output()
     else {
-        eprintln!("SKIPPED: nm (binutils, from build-essential) is missing");
+        common::cannot_run("nm (binutils, from build-essential) is missing");
         return;
     };
     let symbols = String::from_utf8_lossy(&out.stdout);

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use urnscan::output::table::Table;
 
+mod common;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_urnscan"))
 }
@@ -215,7 +217,7 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn report_loads_and_draws_in_headless_chromium() {
     let Some(exe) = find_chromium() else {
-        println!("SKIPPED: chromium not installed (apt-get install chromium)");
+        common::cannot_run("chromium is not installed (apt-get install chromium)");
         return;
     };
     let started = Instant::now();

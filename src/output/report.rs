@@ -1084,13 +1084,73 @@ mod tests {
     }
 
     #[test]
-    fn the_same_data_gives_the_same_page() {
-        let data = ReportData {
-            contributions: vec![contribution("a", false), contribution("b", true)],
-            pages: vec![],
+    fn the_page_says_what_the_data_says() {
+        let page = |file: &str, status: &str, reason: &str, detail: &str| Page {
+            source_file: file.into(),
+            page: "1".into(),
+            status: status.into(),
+            reason: reason.into(),
+            detail: detail.into(),
         };
-        assert_eq!(render(&data), render(&data));
-        assert!(render(&data)
+        let data = ReportData {
+            contributions: vec![
+                contribution("a", false),
+                contribution("b", true),
+                contribution("c", false),
+            ],
+            pages: vec![
+                page("a.jpg", "ok", "", ""),
+                page("z.jpg", "rejected", "no_qr", "no QR code found"),
+            ],
+        };
+        let html = render(&data);
+        assert!(html
             .starts_with("<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">"));
+        let between = |from: &str, to: &str| {
+            let start = html.find(from).unwrap();
+            &html[start..start + html[start..].find(to).unwrap()]
+        };
+        assert_eq!(
+            between("<h1>", "<h2 id=\"charts\">"),
+            "<h1>Rapport de relecture urnscan — lot b (c)</h1>\n\
+             <p id=\"missing-crops\" class=\"missing\" hidden></p>\n\
+             <h2 id=\"summary\">Résumé</h2>\n\
+             <table class=\"summary\">\n\
+             <tr><th>Pages lues</th><td class=\"n\">2</td><td>une ligne de pages.csv chacune</td></tr>\n\
+             <tr><th>Pages lues avec succès</th><td class=\"n\">1</td><td>3 contribution(s), dont 1 à relire</td></tr>\n\
+             <tr><th>Contributions</th><td class=\"n\">3</td><td></td></tr>\n\
+             <tr><th>À relire</th><td class=\"n\">1</td><td></td></tr>\n\
+             <tr><th>Pages vides</th><td class=\"n\">0</td><td>rien d&#39;écrit</td></tr>\n\
+             <tr><th>Doublons</th><td class=\"n\">0</td><td>seul le premier passage compte</td></tr>\n\
+             <tr><th>Pages rejetées</th><td class=\"n\">1</td><td>pas de code QR lisible (no_qr) : 1</td></tr>\n\
+             </table>\n"
+        );
+        assert_eq!(
+            between("<h2 id=\"set-aside\">", "<h2 id=\"contributions\">"),
+            "<h2 id=\"set-aside\">Pages mises de côté (1)</h2>\n\
+             <table class=\"pages\">\n\
+             <tr><th>Fichier</th><th>Page</th><th>Statut</th><th>Raison</th><th>Détail</th></tr>\n\
+             <tr><td>z.jpg</td><td class=\"n\">1</td><td>rejetée</td><td>pas de code QR lisible (no_qr)</td><td>no QR code found</td></tr>\n\
+             </table>\n"
+        );
+        // Those to review first, then the others, each group in the order of the CSV.
+        let order: Vec<&str> = html
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("<h3>")
+                    .or_else(|| l.strip_prefix("<article class=\"contribution"))
+            })
+            .map(|l| l.split(" data-urn").next().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "À relire (1)</h3>",
+                " review\" id=\"c-b\"",
+                "Sans signalement de relecture (2)</h3>",
+                "\" id=\"c-a\"",
+                "\" id=\"c-c\"",
+            ]
+        );
     }
 }
