@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use urnscan::output::table::Table;
 
+mod common;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_urnscan"))
 }
@@ -389,7 +391,7 @@ fn have(tool: &str) -> bool {
 #[test]
 fn contributions_load_into_sqlite() {
     if !have("sqlite3") {
-        eprintln!("SKIPPED: sqlite3 is not installed (apt-get install sqlite3)");
+        common::cannot_run("sqlite3 is not installed (apt-get install sqlite3)");
         return;
     }
     let run = sample_run();
@@ -458,11 +460,11 @@ fn contributions_load_into_postgresql() {
         .and_then(|d| d.flatten().map(|e| e.path().join("bin")).max())
         .filter(|b| b.join("initdb").exists())
     else {
-        eprintln!("SKIPPED: PostgreSQL is not installed (apt-get install postgresql)");
+        common::cannot_run("PostgreSQL is not installed (apt-get install postgresql)");
         return;
     };
     if !have("psql") {
-        eprintln!("SKIPPED: psql is not installed (apt-get install postgresql-client)");
+        common::cannot_run("psql is not installed (apt-get install postgresql-client)");
         return;
     }
     let run = sample_run();

@@ -5,6 +5,7 @@
 /// CI installs everything (scripts/deps.sh) and a test that silently did nothing there would
 /// pass without testing. CI is recognised by the `CI` variable that CI services set (any
 /// value but empty, `0` or `false`).
+#[track_caller]
 pub fn cannot_run(what: &str) {
     let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
     if ci {
