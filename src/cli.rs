@@ -148,8 +148,9 @@ pub enum ReviewCommand {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Write a proposals import file for Decidim's admin importer (';'-separated CSV with
-    /// title/<locale>, body/<locale>, scope/id, category/id). Answers that still need review
-    /// are held back unless --include-unreviewed.
+    /// title/<locale>, body/<locale>, scope/id, category/id for Decidim before 0.30,
+    /// taxonomies/ids for 0.30 and later). Answers that still need review are held back
+    /// unless --include-unreviewed.
     Decidim {
         /// The output folder of `urnscan process`.
         out: PathBuf,
@@ -157,7 +158,8 @@ pub enum ExportCommand {
         #[arg(long, value_name = "FILE")]
         to: Option<PathBuf>,
         /// TOML file giving Decidim's ids: [scopes] urn id = scope id, [categories]
-        /// question id = category id. Without it, scope/id and category/id are left empty.
+        /// question id = category id, [taxonomies.questions] and [taxonomies.urns] id =
+        /// taxonomy ids. Without it, the id columns are left empty.
         #[arg(long, value_name = "FILE")]
         mapping: Option<PathBuf>,
         /// Locale of the title and body columns (one of the organization's locales).

@@ -153,8 +153,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             );
             if mapping.is_none() {
                 eprintln!(
-                    "urnscan export: no --mapping: scope/id and category/id are empty (Decidim \
-                     imports the proposals without scope or category)"
+                    "urnscan export: no --mapping: scope/id, category/id and taxonomies/ids are \
+                     empty (Decidim imports the proposals without scope, category or taxonomy)"
                 );
             }
             Ok(Exit::Ok)

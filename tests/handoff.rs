@@ -292,6 +292,64 @@ fn sheets_that_do_not_match_the_folder_are_refused_whole() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not an output folder"));
 }
 
+/// The import file as Decidim's admin importer reads it (`Readers::CSV`: Ruby's
+/// `CSV.read(file, col_sep: ";")`, the first row naming the columns): the header and the
+/// rows, each row a map from column name to cell.
+fn decidim_rows(file: &Path) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_path(file)
+        .unwrap();
+    let mut records = r.records().map(|r| r.unwrap());
+    let header: Vec<String> = records.next().unwrap().iter().map(String::from).collect();
+    let rows = records
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What Decidim's `ProposalsVerifier` refuses a file for, in the organization's default
+/// locale `locale`: a missing `title/<locale>` or `body/<locale>` (its required headers),
+/// or a column named twice.
+fn decidim_verifier_errors(header: &[String], locale: &str) -> Vec<String> {
+    let mut errors: Vec<String> = [format!("title/{locale}"), format!("body/{locale}")]
+        .into_iter()
+        .filter(|required| !header.contains(required))
+        .map(|h| format!("missing {h}"))
+        .collect();
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].contains(h) {
+            errors.push(format!("duplicate {h}"));
+        }
+    }
+    errors
+}
+
+/// An id column as the importers turn it into ids: `scope/id` and `category/id` with
+/// `to_i`, `taxonomies/ids` split at commas first (Decidim 0.30 and later). Ruby's `to_i`
+/// reads anything that is not a number as 0, so a cell must be digits or empty.
+fn decidim_ids(cell: &str) -> Vec<u64> {
+    if cell.is_empty() {
+        return vec![];
+    }
+    cell.split(',')
+        .map(|id| {
+            assert!(
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()),
+                "{cell:?} is not an id list that Decidim reads"
+            );
+            id.parse().unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn decidim_export_is_what_decidims_importer_reads() {
     let (_d, out) = copy_of_run();
@@ -300,13 +358,22 @@ fn decidim_export_is_what_decidims_importer_reads() {
     let mut urns: Vec<&str> = t.rows.iter().map(|r| t.get(r, "urn_id")).collect();
     urns.sort();
     urns.dedup();
+    let number = |id: &str| id[1..].parse::<u64>().unwrap();
     let scopes: String = urns
         .iter()
-        .map(|u| format!("{u} = {}\n", u[1..].parse::<u32>().unwrap()))
+        .map(|u| format!("{u} = {}\n", number(u)))
+        .collect();
+    let urn_taxonomies: String = urns
+        .iter()
+        .map(|u| format!("{u} = {}\n", 100 + number(u)))
         .collect();
     std::fs::write(
         &mapping,
-        format!("[scopes]\n{scopes}[categories]\nQ1 = 21\nQ2 = 22\nQ3 = 23\n"),
+        format!(
+            "[scopes]\n{scopes}[categories]\nQ1 = 21\nQ2 = 22\nQ3 = 23\n\
+             [taxonomies.questions]\nQ1 = [31, 41]\nQ2 = 32\nQ3 = []\n\
+             [taxonomies.urns]\n{urn_taxonomies}"
+        ),
     )
     .unwrap();
     let file = out.join("proposals.csv");
@@ -324,19 +391,20 @@ fn decidim_export_is_what_decidims_importer_reads() {
     );
     let text = String::from_utf8(bytes).unwrap();
     assert!(
-        text.starts_with("title/fr;body/fr;scope/id;category/id\n"),
+        text.starts_with("title/fr;body/fr;scope/id;category/id;taxonomies/ids\n"),
         "{text}"
     );
-    let p = table(&file);
+    let (header, proposals) = decidim_rows(&file);
+    assert_eq!(decidim_verifier_errors(&header, "fr"), Vec::<String>::new());
     let reviewable = t
         .rows
         .iter()
         .filter(|r| t.get(r, "needs_review") == "true")
         .count();
-    assert_eq!(p.rows.len(), t.rows.len() - reviewable);
+    assert_eq!(proposals.len(), t.rows.len() - reviewable);
     assert!(said.contains(&format!("{reviewable} held back")), "{said}");
-    for r in &p.rows {
-        let body = p.get(r, "body/fr");
+    for p in &proposals {
+        let body = &p["body/fr"];
         let c = t
             .rows
             .iter()
@@ -345,25 +413,65 @@ fn decidim_export_is_what_decidims_importer_reads() {
         assert!(body.starts_with(t.get(c, "text")));
         assert!(t
             .get(c, "text")
-            .starts_with(p.get(r, "title/fr").trim_end_matches('…')));
-        let urn: u32 = t.get(c, "urn_id")[1..].parse().unwrap();
-        assert_eq!(p.get(r, "scope/id"), urn.to_string());
+            .starts_with(p["title/fr"].trim_end_matches('…')));
+        let (urn, question) = (t.get(c, "urn_id"), t.get(c, "question_id"));
+        // Decidim 0.30 and later: scope/id and taxonomies/ids.
+        assert_eq!(decidim_ids(&p["scope/id"]), [number(urn)]);
+        let urn_taxonomy = 100 + number(urn);
+        let expected: Vec<u64> = match question {
+            "Q1" => vec![31, 41, urn_taxonomy],
+            "Q2" => vec![32, urn_taxonomy],
+            _ => vec![urn_taxonomy],
+        };
         assert_eq!(
-            p.get(r, "category/id"),
-            format!("2{}", &t.get(c, "question_id")[1..])
+            decidim_ids(&p["taxonomies/ids"]),
+            expected,
+            "{urn} {question}"
         );
+        // Before 0.30: category/id.
+        assert_eq!(decidim_ids(&p["category/id"]), [20 + number(question)]);
     }
-    // A mapping that misses an urn is refused, naming it.
-    std::fs::write(&mapping, "[scopes]\nU01 = 1\n").unwrap();
+
+    // Another default locale names the text columns after it.
     let o = output(
         bin()
             .args(["export", "decidim"])
             .arg(&out)
-            .arg("--mapping")
-            .arg(&mapping),
+            .arg("--to")
+            .arg(&file)
+            .args(["--locale", "pt-BR"]),
     );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no Decidim id for"));
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (header, proposals) = decidim_rows(&file);
+    assert_eq!(
+        decidim_verifier_errors(&header, "pt-BR"),
+        Vec::<String>::new()
+    );
+    assert_eq!(decidim_verifier_errors(&header, "fr").len(), 2);
+    assert!(proposals.iter().all(|p| p["scope/id"].is_empty()
+        && p["category/id"].is_empty()
+        && p["taxonomies/ids"].is_empty()));
+
+    // A mapping that misses an urn is refused, naming it and the section.
+    for (section, missing) in [
+        ("[scopes]\nU01 = 1\n", "in [scopes]"),
+        ("[taxonomies.urns]\nU01 = 1\n", "in [taxonomies.urns]"),
+    ] {
+        std::fs::write(&mapping, section).unwrap();
+        let o = output(
+            bin()
+                .args(["export", "decidim"])
+                .arg(&out)
+                .arg("--mapping")
+                .arg(&mapping),
+        );
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("no Decidim id for") && err.contains(missing),
+            "{err}"
+        );
+    }
 }
 
 /// docs/handing-on.md gives the schemas: they must be the files the tests load.
