@@ -1,16 +1,10 @@
-//! The command line, as clap sees it. `config` turns it into checked settings.
+//! The command line, as clap sees it: every command, argument and help text of `urnscan`.
+//! `commands` runs each command; the library never sees these types.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  every page was read (blank and duplicate pages are fine)
-  1  the run completed, but some pages were rejected (see pages.csv)
-  2  usage error, or the campaign layout is invalid
-  3  input/output failure (missing input, output folder not writable, disk full)
-  4  internal error: the page accounting does not balance (a bug: please report it)";
+use urnscan::error::EXIT_CODES_HELP;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,58 +26,13 @@ pub enum Command {
     /// Read scanned slips and write contributions.csv, pages.csv and the answer crops.
     #[command(after_help = EXIT_CODES_HELP)]
     Process(ProcessArgs),
-    /// OCR images (answer crops, lines) with exactly the cleaning, engine and text rules of
-    /// the answer zones; prints file, text, confidence (and CER where <image>.gt.txt exists).
-    Ocr(OcrArgs),
     /// Write OUT/report.html again from an output folder's CSV files: the review report
     /// (summary, pages set aside, charts, answers to review first with their crops). `process`
     /// writes it at the end of every run; this remakes it, e.g. after the CSVs were edited.
     #[command(
         after_help = "Exit codes:\n  0  report written\n  2  OUT is not an output folder of `urnscan process`\n  3  the report cannot be written"
     )]
-    Report {
-        /// The output folder of `urnscan process` (holding contributions.csv and pages.csv).
-        out: PathBuf,
-    },
-    /// Compare a run's output folder with the ground truth written by the scan generator.
-    Evaluate {
-        /// The output folder of `urnscan process`.
-        out: PathBuf,
-        /// The folder holding truth-pages.csv and truth-answers.csv.
-        #[arg(long, value_name = "DIR")]
-        truth: PathBuf,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Draw realistic scanned slips with their ground truth (for tests and benchmarks).
-    Generate {
-        /// Output folder: the scans go to DIR/scans/, the truth files to DIR/.
-        #[arg(long, short, value_name = "DIR")]
-        out: PathBuf,
-        /// Number of pages (mostly slips, a quarter sheets, plus a blank slip, a page with no
-        /// QR code, a foreign QR code and an unknown urn).
-        #[arg(long, default_value_t = 200)]
-        count: usize,
-        /// Seed: the same seed gives the same files, byte for byte.
-        #[arg(long, default_value_t = 2022)]
-        seed: u64,
-        /// The curated sample set (about 16 pages covering every case) instead of a random mix.
-        #[arg(long)]
-        sample: bool,
-        /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
-        #[arg(long)]
-        pdf: bool,
-        /// Paste the answers from this folder of real handwritten lines (<id>.png with its
-        /// <id>.gt.txt, e.g. ../shared/handwriting/lines) instead of drawing them with fonts:
-        /// measures the reader and its review routing on real handwriting.
-        #[arg(long, value_name = "DIR")]
-        handwriting: Option<PathBuf>,
-        /// Draw single handwritten lines instead of pages: DIR/lineNNNNN.png with the text in
-        /// lineNNNNN.gt.txt (model tests and training).
-        #[arg(long, conflicts_with_all = ["sample", "pdf"])]
-        lines: bool,
-    },
+    Report(ReportArgs),
     /// Have a person check the answers that need it: export a review sheet, apply it.
     Review {
         #[command(subcommand)]
@@ -104,6 +53,60 @@ pub enum Command {
         #[command(subcommand)]
         command: LayoutCommand,
     },
+    /// Draw realistic scanned slips with their ground truth (for tests and benchmarks).
+    Generate(GenerateArgs),
+    /// Compare a run's output folder with the ground truth written by the scan generator.
+    Evaluate(EvaluateArgs),
+    /// OCR images (answer crops, lines) with exactly the cleaning, engine and text rules of
+    /// the answer zones; prints file, text, confidence (and CER where <image>.gt.txt exists).
+    Ocr(OcrArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of `urnscan process` (holding contributions.csv and pages.csv).
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The output folder of `urnscan process`.
+    pub out: PathBuf,
+    /// The folder holding truth-pages.csv and truth-answers.csv.
+    #[arg(long, value_name = "DIR")]
+    pub truth: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output folder: the scans go to DIR/scans/, the truth files to DIR/.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of pages (mostly slips, a quarter sheets, plus a blank slip, a page with no
+    /// QR code, a foreign QR code and an unknown urn).
+    #[arg(long, default_value_t = 200)]
+    pub count: usize,
+    /// Seed: the same seed gives the same files, byte for byte.
+    #[arg(long, default_value_t = 2022)]
+    pub seed: u64,
+    /// The curated sample set (about 16 pages covering every case) instead of a random mix.
+    #[arg(long)]
+    pub sample: bool,
+    /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
+    #[arg(long)]
+    pub pdf: bool,
+    /// Paste the answers from this folder of real handwritten lines (<id>.png with its
+    /// <id>.gt.txt, e.g. ../shared/handwriting/lines) instead of drawing them with fonts:
+    /// measures the reader and its review routing on real handwriting.
+    #[arg(long, value_name = "DIR")]
+    pub handwriting: Option<PathBuf>,
+    /// Draw single handwritten lines instead of pages: DIR/lineNNNNN.png with the text in
+    /// lineNNNNN.gt.txt (model tests and training).
+    #[arg(long, conflicts_with_all = ["sample", "pdf"])]
+    pub lines: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,7 +312,14 @@ fn parse_locale(s: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_locale;
+    use clap::CommandFactory;
+
+    use super::{parse_locale, Cli};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 
     #[test]
     fn locales_are_checked_before_they_name_columns() {

@@ -1,21 +1,62 @@
-//! From the command line to checked settings: defaults filled in, the campaign loaded,
-//! nonsense refused before any page is read.
+//! Configuration: from what the agent asked to checked settings, defaults filled in, the
+//! campaign loaded, nonsense refused (as a `UsageError`, exit code 2) before any page is
+//! read. The command line is the binary's; what it asks arrives here as plain values.
 
-use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
 use crate::campaign::Campaign;
-use crate::cli::ProcessArgs;
+use crate::error::UsageError;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
-use crate::pipeline::ProcessConfig;
 use crate::read::ocr::ModelChoice;
 
-/// A usage or layout problem (exit code 2), as opposed to an I/O failure.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+/// What the agent asked of `process`, as given: `process_config` checks it.
+#[derive(Debug, Clone)]
+pub struct ProcessRequest {
+    /// Scanned files or folders.
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// The batch's label (default: the input folder's name).
+    pub batch: Option<String>,
+    /// Pages read in parallel (default: the number of CPU cores).
+    pub jobs: Option<usize>,
+    /// Campaign layout folder (default: the built-in campaign).
+    pub layout: Option<PathBuf>,
+    /// One model for every text zone, instead of each zone's own.
+    pub ocr_model: Option<String>,
+    /// Folder where model names are looked up.
+    pub tessdata: Option<PathBuf>,
+    pub force: bool,
+    pub personal_data: PersonalData,
+    /// A serial ledger shared by several output folders (default: the output folder's own).
+    pub ledger: Option<PathBuf>,
+    pub dialect: Dialect,
+    pub progress: bool,
+    pub clean_for_ocr: bool,
+}
+
+/// Everything `process` needs, already checked.
+#[derive(Debug, Clone)]
+pub struct ProcessConfig {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub batch: String,
+    pub jobs: usize,
+    pub campaign: Campaign,
+    pub models: ModelChoice,
+    pub dialect: Dialect,
+    pub progress: bool,
+    /// True only to measure what cleaning the OCR's pixels would buy (`--clean-ocr`).
+    pub clean_for_ocr: bool,
+    /// Replace the results of another batch in `out`.
+    pub force: bool,
+    /// Mask phone numbers and e-mail addresses in contributions.csv, or keep them.
+    pub personal_data: PersonalData,
+    /// The serial ledger: `out/serials.csv`, or a file several output folders share.
+    pub ledger: PathBuf,
+}
 
 pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, UsageError> {
     match layout {
@@ -41,7 +82,7 @@ pub fn model_choice(
     ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))
 }
 
-pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
+pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
     let campaign = load_campaign(args.layout.as_deref())?;
     let jobs = match args.jobs {
         Some(0) => return Err(UsageError("--jobs must be at least 1".into()).into()),
@@ -50,6 +91,9 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
             .map(|n| n.get())
             .unwrap_or(1),
     };
+    if args.inputs.is_empty() {
+        return Err(UsageError("give at least one scanned file or folder".into()).into());
+    }
     for input in &args.inputs {
         if !input.exists() {
             return Err(UsageError(format!("input '{}' does not exist", input.display())).into());
@@ -109,19 +153,11 @@ pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {
         jobs,
         campaign,
         models,
-        dialect: if args.excel {
-            Dialect::Excel
-        } else {
-            Dialect::Plain
-        },
-        progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
-        clean_for_ocr: args.clean_ocr,
+        dialect: args.dialect,
+        progress: args.progress,
+        clean_for_ocr: args.clean_for_ocr,
         force: args.force,
-        personal_data: if args.keep_personal_data {
-            PersonalData::Keep
-        } else {
-            PersonalData::Mask
-        },
+        personal_data: args.personal_data,
         ledger,
     })
 }

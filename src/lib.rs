@@ -9,16 +9,19 @@
 //! `handoff` works on a finished output folder (review sheet and corrections, Decidim
 //! export). `render` draws forms from the layout (blank forms and realistic test scans).
 //! `sys` holds every `unsafe` block, each a safe wrapper with its reason.
+//! `config` checks what a command was asked; `error` holds the errors and exit codes.
+//!
+//! The command line (clap's types, one module per subcommand, what each prints) is the
+//! binary's (`src/main.rs`, `src/cli.rs`, `src/commands/`): nothing here depends on it.
 
 pub mod campaign;
-pub mod cli;
 pub mod config;
+pub mod error;
 pub mod eval;
 pub mod geometry;
 pub mod handoff;
 pub mod input;
 pub mod locate;
-pub mod ocr_command;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;

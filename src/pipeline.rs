@@ -1,53 +1,31 @@
 //! The parallel driver: lists the pages of every input, hands them to `jobs` workers (each
 //! with its own Tesseract engines, created once), journals each finished page (so that a
 //! rerun after a crash reads only what is missing), keeps the results in input order
-//! whatever the number of workers, and writes the outputs.
+//! whatever the number of workers, and writes the CSV files, the ledger and summary.json.
+//! The report is the `process` command's to write, from those files.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::campaign::Campaign;
-use crate::config::UsageError;
+use crate::config::ProcessConfig;
+use crate::error::UsageError;
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::corrections::Corrections;
-use crate::output::csvfile::{write_atomic, write_csv, Dialect};
+use crate::output::csvfile::{write_atomic, write_csv};
 use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
 use crate::output::rows::{
-    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage,
-    PersonalData, Status,
+    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
 };
 use crate::output::summary::Summary;
-use crate::read::ocr::{Engines, ModelChoice, OcrEngine};
+use crate::read::ocr::{Engines, OcrEngine};
 use crate::slip::{read_page, Fatal, PageContext};
-
-/// Everything `process` needs, already checked.
-#[derive(Debug, Clone)]
-pub struct ProcessConfig {
-    pub inputs: Vec<PathBuf>,
-    pub out: PathBuf,
-    pub batch: String,
-    pub jobs: usize,
-    pub campaign: Campaign,
-    pub models: ModelChoice,
-    pub dialect: Dialect,
-    pub progress: bool,
-    /// True only to measure what cleaning the OCR's pixels would buy (`--clean-ocr`).
-    pub clean_for_ocr: bool,
-    /// Replace the results of another batch in `out`.
-    pub force: bool,
-    /// Mask phone numbers and e-mail addresses in contributions.csv, or keep them.
-    pub personal_data: PersonalData,
-    /// The serial ledger: `out/serials.csv`, or a file several output folders share.
-    pub ledger: PathBuf,
-}
 
 /// A unit of work, in input order.
 enum Work {
@@ -319,9 +297,6 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         .collect();
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
-    // Made from the CSV files just written, exactly as `urnscan report` makes it, so that
-    // both give the same page.
-    crate::output::report::write(&cfg.out)?;
     Ok(RunResult { summary })
 }
 

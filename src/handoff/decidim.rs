@@ -23,7 +23,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use super::open_output;
-use crate::config::UsageError;
+use crate::error::UsageError;
 use crate::output::csvfile::write_atomic;
 
 /// Titles are the answer's first words, at most this many characters.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::config::UsageError;
+use crate::error::UsageError;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
 use crate::output::table::Table;

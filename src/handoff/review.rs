@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::{open_output, OutputFolder};
-use crate::config::UsageError;
+use crate::error::UsageError;
 use crate::output::corrections::{Correction, Corrections};
 use crate::output::csvfile::{write_atomic, write_csv, Dialect};
 use crate::output::rows::apply_correction;

@@ -27,7 +27,7 @@ use anyhow::Context;
 
 use super::csvfile::write_atomic;
 use super::table::Table;
-use crate::config::UsageError;
+use crate::error::UsageError;
 
 /// The report's file name in the output folder.
 pub const REPORT_FILE: &str = "report.html";

@@ -26,8 +26,7 @@ use super::form::{draw_form, FormValues};
 use super::pdf::{PdfImage, PdfPage, PdfWriter};
 use super::text::Fonts;
 use crate::campaign::{Campaign, Form, QrQuestion};
-use crate::cli::FormsPrintArgs;
-use crate::config::UsageError;
+use crate::error::UsageError;
 use crate::output::csvfile::write_atomic_with;
 
 /// The most forms one command prints: a print run larger than this is more likely a typo
@@ -114,6 +113,23 @@ pub fn parse_serials(text: &str, digits: usize) -> Result<SerialRange, String> {
     })
 }
 
+/// What the agent asked to print, as given: `plan` checks it against the campaign.
+#[derive(Debug, Clone)]
+pub struct PrintRequest {
+    /// The form, as the layout names it.
+    pub form: String,
+    /// An urn id from the campaign's urns.csv.
+    pub urn: String,
+    /// A question id, for a form whose QR code names its question.
+    pub question: Option<String>,
+    /// `FIRST..LAST` or a single serial (see `parse_serials`).
+    pub serials: String,
+    /// The PDF to write.
+    pub out: PathBuf,
+    /// Resolution of the page images.
+    pub dpi: u32,
+}
+
 /// A checked print request: what will be printed and where.
 #[derive(Debug, Clone)]
 pub struct PrintJob {
@@ -133,7 +149,7 @@ fn known(ids: impl Iterator<Item = String>) -> String {
 
 /// Checks the command line against the campaign; every refusal names the problem and,
 /// for an unknown id, lists the known ones.
-pub fn plan(campaign: &Campaign, args: &FormsPrintArgs) -> Result<PrintJob, UsageError> {
+pub fn plan(campaign: &Campaign, args: &PrintRequest) -> Result<PrintJob, UsageError> {
     let form = campaign.form(&args.form).ok_or_else(|| {
         UsageError(format!(
             "unknown form '{}': the campaign '{}' has {}",
@@ -356,9 +372,8 @@ pub(crate) fn halftone(img: &image::RgbImage) -> image::GrayImage {
 mod tests {
     use super::*;
 
-    fn args(form: &str, urn: &str, question: Option<&str>, serials: &str) -> FormsPrintArgs {
-        FormsPrintArgs {
-            layout: None,
+    fn args(form: &str, urn: &str, question: Option<&str>, serials: &str) -> PrintRequest {
+        PrintRequest {
             form: form.into(),
             urn: urn.into(),
             question: question.map(String::from),
@@ -413,7 +428,7 @@ mod tests {
         assert_eq!(sheet.qr_question, "ALL");
         assert!(plan(&c, &args("sheet-a4", "U01", Some("ALL"), "000001")).is_ok());
 
-        let refused = |a: FormsPrintArgs, says: &str| {
+        let refused = |a: PrintRequest, says: &str| {
             let err = plan(&c, &a).unwrap_err().0;
             assert!(err.contains(says), "expected '{says}' in: {err}");
         };

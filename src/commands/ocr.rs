@@ -5,13 +5,15 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::OcrArgs;
-use crate::eval::{cer, mean, median};
-use crate::read::ink::clean_zone;
-use crate::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
-use crate::text::normalise;
+use urnscan::error::ExitCode;
+use urnscan::eval::{cer, mean, median};
+use urnscan::read::ink::clean_zone;
+use urnscan::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
+use urnscan::text::normalise;
 
-pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
+use crate::cli::OcrArgs;
+
+pub fn run(args: &OcrArgs) -> anyhow::Result<ExitCode> {
     let model = OcrModel::resolve(&args.ocr_model, args.tessdata.as_deref())?;
     let mut engine = OcrEngine::new(&model)?;
     let stdout = std::io::stdout();
@@ -67,5 +69,5 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
             mean(&cers)
         );
     }
-    Ok(())
+    Ok(ExitCode::Success)
 }

@@ -1,0 +1,18 @@
+//! `urnscan report`: write an output folder's report.html again from its CSV files.
+
+use urnscan::error::ExitCode;
+use urnscan::output::report;
+
+use crate::cli::ReportArgs;
+
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out;
+    let w = report::write(&out)?;
+    println!(
+        "urnscan report: {} ({} contribution(s), {} to review)",
+        out.join(report::REPORT_FILE).display(),
+        w.contributions,
+        w.needs_review
+    );
+    Ok(ExitCode::Success)
+}
