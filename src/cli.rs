@@ -6,6 +6,50 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use urnscan::error::EXIT_CODES_HELP;
 
+/// The commands for tests and measurements, with their line in `urnscan --help`. They are
+/// listed apart, after the agent's commands: clap puts every subcommand under one heading,
+/// so these are hidden from it and `help_template` names them under their own.
+const DEVELOPMENT: [(&str, &str); 3] = [
+    (
+        "generate",
+        "Draw realistic scanned slips with their ground truth",
+    ),
+    (
+        "evaluate",
+        "Compare a run's output folder with the generator's ground truth",
+    ),
+    (
+        "ocr",
+        "Read images as answer zones are read (CER against <image>.gt.txt)",
+    ),
+];
+
+/// clap's default help layout with a section for the development commands between the
+/// agent's commands and the options, its headings styled as clap styles its own.
+fn help_template() -> String {
+    let styles = clap::builder::Styles::default();
+    let (h, l) = (styles.get_header(), styles.get_literal());
+    let width = DEVELOPMENT
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let development: Vec<String> = DEVELOPMENT
+        .iter()
+        .map(|(name, about)| {
+            let pad = width - name.len();
+            format!("  {l}{name}{l:#}{:pad$}  {about}", "")
+        })
+        .collect();
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n\
+         {h}Commands:{h:#}\n{{subcommands}}\n\n\
+         {h}Development commands (tests and measurements):{h:#}\n{}\n\n\
+         {h}Options:{h:#}\n{{options}}{{after-help}}",
+        development.join("\n")
+    )
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "urnscan",
@@ -14,6 +58,7 @@ use urnscan::error::EXIT_CODES_HELP;
     long_about = "urnscan reads scans of the paper slips of a public consultation (QR code, \
 handwritten answer, tick boxes), identifies each slip from its QR code, reads the answer with \
 Tesseract and the ticks by ink, and writes contributions.csv and pages.csv.",
+    help_template = help_template(),
     after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
@@ -54,11 +99,14 @@ pub enum Command {
         command: LayoutCommand,
     },
     /// Draw realistic scanned slips with their ground truth (for tests and benchmarks).
+    #[command(hide = true)]
     Generate(GenerateArgs),
     /// Compare a run's output folder with the ground truth written by the scan generator.
+    #[command(hide = true)]
     Evaluate(EvaluateArgs),
     /// OCR images (answer crops, lines) with exactly the cleaning, engine and text rules of
     /// the answer zones; prints file, text, confidence (and CER where <image>.gt.txt exists).
+    #[command(hide = true)]
     Ocr(OcrArgs),
 }
 
@@ -314,11 +362,49 @@ fn parse_locale(s: &str) -> Result<String, String> {
 mod tests {
     use clap::CommandFactory;
 
-    use super::{parse_locale, Cli};
+    use super::{parse_locale, Cli, DEVELOPMENT};
 
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_lists_the_agents_commands_then_the_development_ones_apart() {
+        let cmd = Cli::command();
+        let hidden: Vec<&str> = cmd
+            .get_subcommands()
+            .filter(|c| c.is_hide_set())
+            .map(|c| c.get_name())
+            .collect();
+        let listed: Vec<&str> = DEVELOPMENT.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            hidden, listed,
+            "every hidden command is listed apart, and only those"
+        );
+        assert_eq!(hidden, ["generate", "evaluate", "ocr"]);
+        for help in [
+            Cli::command().render_help().to_string(),
+            Cli::command().render_long_help().to_string(),
+        ] {
+            let at = |what: &str| {
+                help.find(what)
+                    .unwrap_or_else(|| panic!("{what} in {help}"))
+            };
+            let order = [
+                "Usage: urnscan <COMMAND>",
+                "Commands:\n  process ",
+                "  layout ",
+                "Development commands (tests and measurements):\n  generate  Draw",
+                "  ocr       Read",
+                "Options:\n  -h, --help",
+                "Exit codes:\n  0  every page",
+            ];
+            for pair in order.windows(2) {
+                assert!(at(pair[0]) < at(pair[1]), "{pair:?} in {help}");
+            }
+            assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
+        }
     }
 
     #[test]
