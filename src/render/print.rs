@@ -147,7 +147,7 @@ fn known(ids: impl Iterator<Item = String>) -> String {
     ids.collect::<Vec<_>>().join(", ")
 }
 
-/// Checks the command line against the campaign; every refusal names the problem and,
+/// Checks the request against the campaign; every refusal names the problem and,
 /// for an unknown id, lists the known ones.
 pub fn plan(campaign: &Campaign, args: &PrintRequest) -> Result<PrintJob, UsageError> {
     let form = campaign.form(&args.form).ok_or_else(|| {
