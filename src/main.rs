@@ -1,6 +1,6 @@
 //! The `urnscan` binary: parse the command line, run the command, turn how it ended into an
-//! exit code. The command line is `cli`, each command (with what it prints) a module of
-//! `commands`; the work itself is the library's (`urnscan`).
+//! exit code. `cli` lists the commands; each command (its arguments, its run, what it
+//! prints) is a module of `commands`; the work itself is the library's (`urnscan`).
 
 mod cli;
 mod commands;

@@ -1,10 +1,23 @@
 //! `urnscan evaluate`: a run's output folder against the generator's ground truth, printed
 //! for a person or as JSON.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use urnscan::error::ExitCode;
 use urnscan::eval::{self, Report};
 
-use crate::cli::EvaluateArgs;
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The output folder of `urnscan process`.
+    pub out: PathBuf,
+    /// The folder holding truth-pages.csv and truth-answers.csv.
+    #[arg(long, value_name = "DIR")]
+    pub truth: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let r = eval::compare(&args.out, &args.truth)?;

@@ -1,11 +1,41 @@
 //! `urnscan generate`: realistic test scans of the built-in campaign with their ground
 //! truth, or single handwritten lines for the model.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use urnscan::config::load_campaign;
 use urnscan::error::ExitCode;
 use urnscan::render::{self, GenerateOptions};
 
-use crate::cli::GenerateArgs;
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output folder: the scans go to DIR/scans/, the truth files to DIR/.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of pages (mostly slips, a quarter sheets, plus a blank slip, a page with no
+    /// QR code, a foreign QR code and an unknown urn).
+    #[arg(long, default_value_t = 200)]
+    pub count: usize,
+    /// Seed: the same seed gives the same files, byte for byte.
+    #[arg(long, default_value_t = 2022)]
+    pub seed: u64,
+    /// The curated sample set (about 16 pages covering every case) instead of a random mix.
+    #[arg(long)]
+    pub sample: bool,
+    /// Put every page in one scanner-style PDF (DIR/scans/scans.pdf).
+    #[arg(long)]
+    pub pdf: bool,
+    /// Paste the answers from this folder of real handwritten lines (<id>.png with its
+    /// <id>.gt.txt, e.g. ../shared/handwriting/lines) instead of drawing them with fonts:
+    /// measures the reader and its review routing on real handwriting.
+    #[arg(long, value_name = "DIR")]
+    pub handwriting: Option<PathBuf>,
+    /// Draw single handwritten lines instead of pages: DIR/lineNNNNN.png with the text in
+    /// lineNNNNN.gt.txt (model tests and training).
+    #[arg(long, conflicts_with_all = ["sample", "pdf"])]
+    pub lines: bool,
+}
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let GenerateArgs {

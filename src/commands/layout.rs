@@ -1,11 +1,20 @@
 //! `urnscan layout check`: validate a campaign layout folder and say what it holds.
 
 use std::path::Path;
+use std::path::PathBuf;
 
+use clap::Subcommand;
 use urnscan::config::{load_campaign, model_choice};
 use urnscan::error::ExitCode;
 
-use crate::cli::LayoutCommand;
+#[derive(Debug, Subcommand)]
+pub enum LayoutCommand {
+    /// Validate a layout folder (campaign.toml, questions.csv, urns.csv) and say what is wrong.
+    Check {
+        /// The layout folder, e.g. forms-layout/assises-2022.
+        dir: PathBuf,
+    },
+}
 
 pub fn run(command: LayoutCommand) -> anyhow::Result<ExitCode> {
     match command {

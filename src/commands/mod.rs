@@ -1,5 +1,5 @@
-//! One module per subcommand of `urnscan`. Each takes its arguments as clap parsed them
-//! (`crate::cli`), turns them into the library's plain values, calls the library, prints
+//! One module per subcommand of `urnscan`. Each declares its arguments (clap's types, listed
+//! in `crate::cli`), turns them into the library's plain values, calls the library, prints
 //! what the agent reads, and says how the command ended (`ExitCode`). Errors go up to
 //! `main`, which prints them and picks their exit code.
 

@@ -2,8 +2,10 @@
 //! on their own data (and CI on the real handwriting in ../shared/handwriting).
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::Args;
 
 use urnscan::error::ExitCode;
 use urnscan::eval::{cer, mean, median};
@@ -11,7 +13,32 @@ use urnscan::read::ink::clean_zone;
 use urnscan::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
 use urnscan::text::normalise;
 
-use crate::cli::OcrArgs;
+#[derive(Debug, Args)]
+pub struct OcrArgs {
+    /// Images to read.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// Resolution the images were scanned at.
+    #[arg(long, default_value_t = 300)]
+    pub dpi: u32,
+    /// Tesseract model: fra_hw (built in, handwriting), a name looked up in --tessdata
+    /// (e.g. fra) or a path to a .traineddata file.
+    #[arg(long, alias = "lang", default_value = "fra_hw", value_name = "MODEL")]
+    pub ocr_model: String,
+    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
+    #[arg(long, value_name = "DIR")]
+    pub tessdata: Option<PathBuf>,
+    /// OCR the cleaned image's pixels instead of the image's own, as `process --clean-ocr`
+    /// does (for measuring what cleaning would buy; lines are found in the cleaned image
+    /// either way).
+    #[arg(long)]
+    pub clean: bool,
+    /// Also write each line as the model is given it (found, scaled, levelled and stood
+    /// upright) to DIR, as <image name>.<line>.png: what the reader sees. scripts/train-model
+    /// prepares its training lines this way.
+    #[arg(long, value_name = "DIR")]
+    pub lines_out: Option<PathBuf>,
+}
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<ExitCode> {
     let model = OcrModel::resolve(&args.ocr_model, args.tessdata.as_deref())?;

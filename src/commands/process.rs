@@ -2,7 +2,9 @@
 //! summary; the exit code says whether pages were rejected.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
+use clap::Args;
 use urnscan::config::{process_config, ProcessRequest};
 use urnscan::error::ExitCode;
 use urnscan::output::csvfile::Dialect;
@@ -10,7 +12,59 @@ use urnscan::output::report;
 use urnscan::output::rows::PersonalData;
 use urnscan::pipeline;
 
-use crate::cli::ProcessArgs;
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    /// Scanned files or folders (folders are read recursively; hidden files are skipped).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if needed).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Label of this batch in contributions.csv (default: the input folder's name).
+    #[arg(long, value_name = "LABEL")]
+    pub batch: Option<String>,
+    /// Number of pages read in parallel (default: the number of CPU cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Campaign layout folder (default: the built-in assises-2022 campaign).
+    #[arg(long, value_name = "DIR")]
+    pub layout: Option<PathBuf>,
+    /// Tesseract model for every text zone, instead of each zone's own (the layout's
+    /// `model`, by default the built-in handwriting model fra_hw): a name looked up in
+    /// --tessdata (e.g. fra, Debian's print model) or a path to a .traineddata file.
+    #[arg(long, alias = "lang", value_name = "MODEL")]
+    pub ocr_model: Option<String>,
+    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
+    #[arg(long, value_name = "DIR")]
+    pub tessdata: Option<PathBuf>,
+    /// Replace the results of another batch in --out (by default a folder holds one batch:
+    /// rerunning the same batch resumes it, another batch is refused).
+    #[arg(long)]
+    pub force: bool,
+    /// Keep phone numbers and e-mail addresses in contributions.csv as read (by default they
+    /// are replaced by [téléphone] and [courriel]; either way the answer is flagged
+    /// personal_data).
+    #[arg(long)]
+    pub keep_personal_data: bool,
+    /// Serial ledger shared by several output folders (e.g. one folder per week, one ledger
+    /// for the consultation): a slip already counted in any of them is a duplicate naming
+    /// its first reading. Default: OUT/serials.csv, this folder's own.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Write CSV for a French spreadsheet: UTF-8 BOM, ';', CRLF, formulas neutralised.
+    #[arg(long)]
+    pub excel: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the summary as JSON (for scripts) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// OCR the cleaned zone's pixels instead of the raw crop's (for measuring what cleaning
+    /// would buy; lines and blanks are always found in the cleaned zone).
+    #[arg(long, hide = true)]
+    pub clean_ocr: bool,
+}
 
 pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let cfg = process_config(&request(&args))?;

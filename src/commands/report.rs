@@ -1,9 +1,16 @@
 //! `urnscan report`: write an output folder's report.html again from its CSV files.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use urnscan::error::ExitCode;
 use urnscan::output::report;
 
-use crate::cli::ReportArgs;
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of `urnscan process` (holding contributions.csv and pages.csv).
+    pub out: PathBuf,
+}
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let out = args.out;

@@ -2,12 +2,42 @@
 //! check, and its corrections carried back into the output folder.
 
 use std::path::Path;
+use std::path::PathBuf;
 
+use clap::Subcommand;
 use urnscan::error::ExitCode;
 use urnscan::handoff::review;
 use urnscan::output::report;
 
-use crate::cli::ReviewCommand;
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Write a review sheet (Excel-friendly CSV: UTF-8 BOM, ';') of the answers that need
+    /// review, each with its crop file and the text read; fill its corrected_text column.
+    Export {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// Where to write the sheet (default: OUT/review-sheet.csv, beside the crops).
+        #[arg(long, value_name = "FILE")]
+        sheet: Option<PathBuf>,
+        /// List every answer, not only those that need review.
+        #[arg(long)]
+        all: bool,
+        /// Replace a sheet holding corrections not applied yet (by default that is refused,
+        /// so that an agent's typing is never lost).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Carry a filled review sheet's corrected_text into contributions.csv (text replaced,
+    /// reviewed=true, the OCR's reading kept in ocr_text) and into OUT/corrections.csv, which
+    /// later runs of `process` on OUT apply again. Rows left empty are not reviewed yet. A
+    /// sheet naming unknown answers, or made from another reading, is refused whole.
+    Apply {
+        /// The output folder of `urnscan process`.
+        out: PathBuf,
+        /// The filled review sheet (either CSV dialect).
+        sheet: PathBuf,
+    },
+}
 
 pub fn run(command: ReviewCommand) -> anyhow::Result<ExitCode> {
     match command {
