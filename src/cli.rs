@@ -287,6 +287,10 @@ pub struct OcrArgs {
     /// prepares its training lines this way.
     #[arg(long, value_name = "DIR")]
     pub lines_out: Option<PathBuf>,
+    /// With --lines-out: only prepare and write the lines, read nothing (the training
+    /// recipes prepare thousands of lines this way).
+    #[arg(long, requires = "lines_out")]
+    pub prepare_only: bool,
 }
 
 /// A Decidim locale ("fr", "pt-BR", "ca"): it becomes part of two column names, so anything

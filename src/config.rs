@@ -10,7 +10,7 @@ use crate::cli::ProcessArgs;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
 use crate::pipeline::ProcessConfig;
-use crate::read::ocr::ModelChoice;
+use crate::recognize::{ModelChoice, Recognizer};
 
 /// A usage or layout problem (exit code 2), as opposed to an I/O failure.
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +27,9 @@ pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, Usage
     }
 }
 
-/// The model of every text zone of `campaign`, found (or a usage error naming the missing
-/// one): `forced` for all zones when given, else each zone's own.
+/// The model of every text zone of `campaign`, found and loaded once (or a usage error
+/// naming the missing or damaged one): `forced` for all zones when given, else each zone's
+/// own.
 pub fn model_choice(
     campaign: &Campaign,
     forced: Option<&str>,
@@ -38,7 +39,12 @@ pub fn model_choice(
         .forms
         .iter()
         .flat_map(|f| f.text_zones().map(|z| z.model.clone()).collect::<Vec<_>>());
-    ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))
+    let choice =
+        ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))?;
+    for model in choice.models() {
+        drop(Recognizer::new(model).map_err(|e| UsageError(e.to_string()))?);
+    }
+    Ok(choice)
 }
 
 pub fn process_config(args: &ProcessArgs) -> anyhow::Result<ProcessConfig> {

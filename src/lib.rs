@@ -23,6 +23,7 @@ pub mod output;
 pub mod pipeline;
 pub mod privacy;
 pub mod read;
+pub mod recognize;
 pub mod render;
 pub mod slip;
 pub mod text;

@@ -8,12 +8,17 @@ use anyhow::Context;
 use crate::cli::OcrArgs;
 use crate::eval::{cer, mean, median};
 use crate::read::ink::clean_zone;
-use crate::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
+use crate::read::prepare::prepare_lines;
+use crate::recognize::{read_lines, OcrModel, Recognizer};
 use crate::text::normalise;
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
     let model = OcrModel::resolve(&args.ocr_model, args.tessdata.as_deref())?;
-    let mut engine = OcrEngine::new(&model)?;
+    let mut engine = if args.prepare_only {
+        None
+    } else {
+        Some(Recognizer::new(&model)?)
+    };
     let stdout = std::io::stdout();
     let mut w = csv::Writer::from_writer(stdout.lock());
     w.write_record(["file", "text", "confidence", "cer"])?;
@@ -35,12 +40,15 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<()> {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
             for (n, line) in lines.iter().enumerate() {
                 let out = dir.join(format!("{stem}.{n}.png"));
-                line.image
+                Recognizer::model_input(&model, &line.image)
                     .save(&out)
                     .with_context(|| format!("cannot write {}", out.display()))?;
             }
         }
-        let read = read_lines(&mut engine, &lines)?;
+        let Some(engine) = engine.as_mut() else {
+            continue;
+        };
+        let read = read_lines(engine, &lines)?;
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)
