@@ -225,9 +225,11 @@ pub struct ProcessArgs {
     /// Campaign layout folder (default: the built-in assises-2022 campaign).
     #[arg(long, value_name = "DIR")]
     pub layout: Option<PathBuf>,
-    /// Tesseract model for every text zone, instead of each zone's own (the layout's
-    /// `model`, by default the built-in handwriting model fra_hw): a name looked up in
-    /// --tessdata (e.g. fra, Debian's print model) or a path to a .traineddata file.
+    /// Model for every text zone, instead of each zone's own (the layout's `model`, by
+    /// default the built-in Tesseract handwriting model fra_hw): htr (urnscan's own
+    /// network, built in; htr-greedy: without its French character model), a Tesseract
+    /// name looked up in --tessdata (e.g. fra, Debian's print model) or a path to a
+    /// .traineddata file.
     #[arg(long, alias = "lang", value_name = "MODEL")]
     pub ocr_model: Option<String>,
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
@@ -270,8 +272,9 @@ pub struct OcrArgs {
     /// Resolution the images were scanned at.
     #[arg(long, default_value_t = 300)]
     pub dpi: u32,
-    /// Tesseract model: fra_hw (built in, handwriting), a name looked up in --tessdata
-    /// (e.g. fra) or a path to a .traineddata file.
+    /// Model: fra_hw (Tesseract's, built in, handwriting), htr (urnscan's own network,
+    /// built in; htr-greedy: without its French character model), a Tesseract name looked
+    /// up in --tessdata (e.g. fra) or a path to a .traineddata file.
     #[arg(long, alias = "lang", default_value = "fra_hw", value_name = "MODEL")]
     pub ocr_model: String,
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).

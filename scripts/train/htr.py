@@ -253,6 +253,9 @@ def main():
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--export", metavar="DIR", help="export the best checkpoint to DIR and stop")
     ap.add_argument("--name", default="htr")
+    ap.add_argument("--start-from", metavar="PT",
+                    help="when the work folder has no checkpoint: start from these weights "
+                         "(the models/htr.pt an earlier --export wrote) with a new optimiser")
     ap.add_argument("--parity", nargs=2, metavar=("LINES", "OUT"),
                     help="with --export: read the prepared lines LINES/*.png with PyTorch and "
                          "write what it reads to OUT, for urnscan's parity test")
@@ -265,7 +268,10 @@ def main():
     best_path = os.path.join(args.work, "best.pt")
 
     state = torch.load(ckpt_path) if os.path.exists(ckpt_path) else None
-    charset = state["charset"] if state else build_charset(lines, 3)
+    start = None
+    if state is None and args.start_from and os.path.exists(args.start_from):
+        start = torch.load(args.start_from)
+    charset = state["charset"] if state else start["charset"] if start else build_charset(lines, 3)
     index = {c: i + 1 for i, c in enumerate(charset)}
     model = Net(len(charset) + 1, height)
 
@@ -273,6 +279,9 @@ def main():
         best = torch.load(best_path)
         model.load_state_dict(best["model"])
         export(model, best["charset"], height, args.export, args.name)
+        # The weights alone (no optimiser): what a later run on another machine starts from.
+        torch.save({"model": best["model"], "charset": best["charset"]},
+                   os.path.join(args.export, f"{args.name}.pt"))
         if args.parity:
             write_parity(model, best["charset"], *args.parity)
         return
@@ -291,6 +300,9 @@ def main():
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     epoch, best_val, stale = 0, float("inf"), 0
+    if start:
+        model.load_state_dict(start["model"])
+        print(f"htr: starting from the weights in {args.start_from}", file=sys.stderr)
     if state:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])

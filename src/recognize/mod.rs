@@ -5,6 +5,7 @@
 //! setting, `--ocr-model` overrides it (`ModelChoice`).
 
 pub mod htr;
+pub mod lexicon;
 pub mod tesseract;
 
 use std::collections::HashMap;
@@ -21,8 +22,14 @@ pub use tesseract::{BUILTIN_MODEL, DEBIAN_TESSDATA};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OcrModel {
     Builtin,
-    File { dir: PathBuf, lang: String },
-    Htr,
+    File {
+        dir: PathBuf,
+        lang: String,
+    },
+    /// urnscan's network; `lexicon`: decoded with the French character model.
+    Htr {
+        lexicon: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +69,9 @@ impl OcrModel {
     /// Checks the file is there, for a message better than Tesseract's.
     pub fn resolve(name: &str, tessdata: Option<&Path>) -> Result<OcrModel, OcrError> {
         let model = if name == htr::MODEL_NAME {
-            OcrModel::Htr
+            OcrModel::Htr { lexicon: true }
+        } else if name == htr::GREEDY_MODEL_NAME {
+            OcrModel::Htr { lexicon: false }
         } else if name == BUILTIN_MODEL {
             OcrModel::Builtin
         } else if name.ends_with(".traineddata") || name.contains(std::path::MAIN_SEPARATOR) {
@@ -109,7 +118,10 @@ impl OcrModel {
                 .join(format!("{lang}.traineddata"))
                 .display()
                 .to_string(),
-            OcrModel::Htr => format!("{} (built in)", htr::MODEL_NAME),
+            OcrModel::Htr { lexicon: true } => format!("{} (built in)", htr::MODEL_NAME),
+            OcrModel::Htr { lexicon: false } => {
+                format!("{} (built in)", htr::GREEDY_MODEL_NAME)
+            }
         }
     }
 }
@@ -159,7 +171,7 @@ pub enum Recognizer {
 impl Recognizer {
     pub fn new(model: &OcrModel) -> Result<Recognizer, OcrError> {
         Ok(match model {
-            OcrModel::Htr => Recognizer::Htr(htr::HtrEngine::new()?),
+            OcrModel::Htr { lexicon } => Recognizer::Htr(htr::HtrEngine::new(*lexicon)?),
             _ => Recognizer::Tesseract(tesseract::TesseractEngine::new(model)?),
         })
     }
@@ -175,7 +187,7 @@ impl Recognizer {
     /// The line exactly as this recognizer's model is given it (`urnscan ocr --lines-out`).
     pub fn model_input(model: &OcrModel, line: &GrayImage) -> GrayImage {
         match model {
-            OcrModel::Htr => htr::model_input(line),
+            OcrModel::Htr { .. } => htr::model_input(line),
             _ => line.clone(),
         }
     }
@@ -315,7 +327,10 @@ mod tests {
             OcrModel::resolve("fra_hw", None).unwrap(),
             OcrModel::Builtin
         );
-        assert_eq!(OcrModel::resolve("htr", None).unwrap(), OcrModel::Htr);
+        assert_eq!(
+            OcrModel::resolve("htr", None).unwrap(),
+            OcrModel::Htr { lexicon: true }
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("mine.traineddata"), b"x").unwrap();
         let by_path = dir.path().join("mine.traineddata");

@@ -44,7 +44,7 @@ impl TesseractEngine {
                 let lang = CString::new(lang.as_bytes()).map_err(|_| fail())?;
                 api.init_2(Some(&dir), Some(&lang)).map_err(|_| fail())?;
             }
-            OcrModel::Htr => return Err(fail()),
+            OcrModel::Htr { .. } => return Err(fail()),
         }
         // Tesseract's diagnostics ("Image too small to scale!!") mean nothing to an agent and
         // would scroll the progress bar away; what matters reaches the CSV as confidence.
