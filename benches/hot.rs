@@ -12,8 +12,9 @@ use urnscan::locate::{find_qr, register};
 use urnscan::read::crop::{crop, px_per_mm, READ_DPI};
 use urnscan::read::ink::{clean_zone_counting_ink, repair_streaks};
 use urnscan::read::lines::{find_lines, line_image};
-use urnscan::read::ocr::{scaled_to_line_height, OcrEngine, OcrModel};
+use urnscan::read::prepare::scaled_to_line_height;
 use urnscan::read::straighten::straighten;
+use urnscan::recognize::{OcrModel, Recognizer};
 use urnscan::render::{generate, GenerateOptions};
 use urnscan::slip::identify;
 
@@ -93,7 +94,7 @@ fn stages(c: &mut Criterion) {
     let line = line_image(&raw, &lines[0]);
     let (small, _) = scaled_to_line_height(&line, READ_DPI as u32);
     g.bench_function("straighten_line", |b| b.iter(|| straighten(&small)));
-    let mut engine = OcrEngine::new(&OcrModel::Builtin).expect("the built-in model loads");
+    let mut engine = Recognizer::new(&OcrModel::Builtin).expect("the built-in model loads");
     g.bench_function("ocr_one_line", |b| {
         b.iter(|| engine.read_line(&line, READ_DPI as u32))
     });

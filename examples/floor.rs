@@ -25,8 +25,9 @@ use anyhow::{bail, Context};
 use urnscan::campaign::Campaign;
 use urnscan::input::{decode_page, sniff, PageSource};
 use urnscan::read::crop::READ_DPI;
-use urnscan::read::ocr::{OcrEngine, OcrModel};
 use urnscan::read::tesseract_png::set_stored_png;
+use urnscan::recognize::tesseract::TesseractEngine;
+use urnscan::recognize::OcrModel;
 use urnscan::slip::{answer_zone_crop, locate, Located};
 
 const USAGE: &str = "usage: floor SCANS_DIR [--jobs N] [--only LIST] [--texts FILE] [--as-shipped]";
@@ -104,7 +105,7 @@ fn main() -> anyhow::Result<()> {
     }
 
     let mut engines = (0..jobs.max(1))
-        .map(|_| OcrEngine::new(&OcrModel::Builtin))
+        .map(|_| TesseractEngine::new(&OcrModel::Builtin))
         .collect::<Result<Vec<_>, _>>()?;
     let shares: Vec<Vec<&Crop>> = (0..engines.len())
         .map(|i| crops.iter().skip(i).step_by(engines.len()).collect())

@@ -10,7 +10,7 @@ use crate::campaign::Campaign;
 use crate::error::UsageError;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
-use crate::read::ocr::ModelChoice;
+use crate::recognize::{ModelChoice, Recognizer};
 
 /// What the agent asked of `process`, as given: `process_config` checks it.
 #[derive(Debug, Clone)]
@@ -68,8 +68,9 @@ pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, Usage
     }
 }
 
-/// The model of every text zone of `campaign`, found (or a usage error naming the missing
-/// one): `forced` for all zones when given, else each zone's own.
+/// The model of every text zone of `campaign`, found and loaded once (or a usage error
+/// naming the missing or damaged one): `forced` for all zones when given, else each zone's
+/// own.
 pub fn model_choice(
     campaign: &Campaign,
     forced: Option<&str>,
@@ -79,7 +80,12 @@ pub fn model_choice(
         .forms
         .iter()
         .flat_map(|f| f.text_zones().map(|z| z.model.clone()).collect::<Vec<_>>());
-    ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))
+    let choice =
+        ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))?;
+    for model in choice.models() {
+        drop(Recognizer::new(model).map_err(|e| UsageError(e.to_string()))?);
+    }
+    Ok(choice)
 }
 
 pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {

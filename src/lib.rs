@@ -27,6 +27,7 @@ pub mod output;
 pub mod pipeline;
 pub mod privacy;
 pub mod read;
+pub mod recognize;
 pub mod render;
 pub mod slip;
 // The one module where `unsafe` is allowed (Cargo.toml's [lints] deny it elsewhere).

@@ -24,7 +24,7 @@ use crate::output::rows::{
     contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
 };
 use crate::output::summary::Summary;
-use crate::read::ocr::{Engines, OcrEngine};
+use crate::recognize::Engines;
 use crate::slip::{read_page, Fatal, PageContext};
 
 /// A unit of work, in input order.
@@ -113,10 +113,6 @@ pub struct RunResult {
 
 pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let started = Instant::now();
-    // Fail early, with a clear message, if Tesseract or its model is missing.
-    for model in cfg.models.models() {
-        drop(OcrEngine::new(model)?);
-    }
     std::fs::create_dir_all(cfg.out.join("crops"))
         .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
     let journal_header = journal::Header {
@@ -289,7 +285,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     };
     summary.output = cfg.out.display().to_string();
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
-    (summary.ocr_seconds, summary.ocr_lines) = crate::read::ocr::ocr_totals();
+    (summary.ocr_seconds, summary.ocr_lines) = crate::recognize::ocr_totals();
     summary.png_zlib_override = crate::read::tesseract_png::stored_pngs();
     summary.stage_seconds = crate::timing::totals()
         .into_iter()

@@ -14,7 +14,7 @@ use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
     clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks,
 };
-use crate::read::ocr::{read_zone, Engines, ModelChoice, OcrEngine, OcrError, OcrText};
+use crate::recognize::{read_zone, Engines, ModelChoice, OcrError, OcrText, Recognizer};
 use crate::text::normalise;
 use crate::timing::{time, Stage};
 
@@ -237,7 +237,7 @@ fn read_text_zone(
     reg: &Registration,
     form: &Form,
     zone: &TextZone,
-    engine: &mut OcrEngine,
+    engine: &mut Recognizer,
     clean_for_ocr: bool,
     crop_path: &Path,
 ) -> Result<Option<Answer>, Fatal> {

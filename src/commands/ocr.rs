@@ -10,7 +10,8 @@ use clap::Args;
 use urnscan::error::ExitCode;
 use urnscan::eval::{cer, mean, median};
 use urnscan::read::ink::clean_zone;
-use urnscan::read::ocr::{prepare_lines, read_lines, OcrEngine, OcrModel};
+use urnscan::read::prepare::prepare_lines;
+use urnscan::recognize::{read_lines, OcrModel, Recognizer};
 use urnscan::text::normalise;
 
 #[derive(Debug, Args)]
@@ -21,8 +22,9 @@ pub struct OcrArgs {
     /// Resolution the images were scanned at.
     #[arg(long, default_value_t = 300)]
     pub dpi: u32,
-    /// Tesseract model: fra_hw (built in, handwriting), a name looked up in --tessdata
-    /// (e.g. fra) or a path to a .traineddata file.
+    /// Model: fra_hw (Tesseract's, built in, handwriting), htr (urnscan's own network,
+    /// built in; htr-greedy: without its French character model), a Tesseract name looked
+    /// up in --tessdata (e.g. fra) or a path to a .traineddata file.
     #[arg(long, alias = "lang", default_value = "fra_hw", value_name = "MODEL")]
     pub ocr_model: String,
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
@@ -34,15 +36,24 @@ pub struct OcrArgs {
     #[arg(long)]
     pub clean: bool,
     /// Also write each line as the model is given it (found, scaled, levelled and stood
-    /// upright) to DIR, as <image name>.<line>.png: what the reader sees. scripts/train-model
-    /// prepares its training lines this way.
+    /// upright, and brought to the model's own input) to DIR, as <image name>.<line>.png:
+    /// what the reader sees. scripts/train-model and scripts/train-htr prepare their
+    /// training lines this way.
     #[arg(long, value_name = "DIR")]
     pub lines_out: Option<PathBuf>,
+    /// With --lines-out: only prepare and write the lines, read nothing (the training
+    /// recipes prepare thousands of lines this way).
+    #[arg(long, requires = "lines_out")]
+    pub prepare_only: bool,
 }
 
 pub fn run(args: &OcrArgs) -> anyhow::Result<ExitCode> {
     let model = OcrModel::resolve(&args.ocr_model, args.tessdata.as_deref())?;
-    let mut engine = OcrEngine::new(&model)?;
+    let mut engine = if args.prepare_only {
+        None
+    } else {
+        Some(Recognizer::new(&model)?)
+    };
     let stdout = std::io::stdout();
     let mut w = csv::Writer::from_writer(stdout.lock());
     w.write_record(["file", "text", "confidence", "cer"])?;
@@ -64,12 +75,15 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<ExitCode> {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
             for (n, line) in lines.iter().enumerate() {
                 let out = dir.join(format!("{stem}.{n}.png"));
-                line.image
+                Recognizer::model_input(&model, &line.image)
                     .save(&out)
                     .with_context(|| format!("cannot write {}", out.display()))?;
             }
         }
-        let read = read_lines(&mut engine, &lines)?;
+        let Some(engine) = engine.as_mut() else {
+            continue;
+        };
+        let read = read_lines(engine, &lines)?;
         let text = normalise(&read.text);
         let gt = path.with_extension("gt.txt");
         let c = std::fs::read_to_string(&gt)

@@ -29,9 +29,11 @@ pub struct ProcessArgs {
     /// Campaign layout folder (default: the built-in assises-2022 campaign).
     #[arg(long, value_name = "DIR")]
     pub layout: Option<PathBuf>,
-    /// Tesseract model for every text zone, instead of each zone's own (the layout's
-    /// `model`, by default the built-in handwriting model fra_hw): a name looked up in
-    /// --tessdata (e.g. fra, Debian's print model) or a path to a .traineddata file.
+    /// Model for every text zone, instead of each zone's own (the layout's `model`, by
+    /// default the built-in Tesseract handwriting model fra_hw): htr (urnscan's own
+    /// network, built in; htr-greedy: without its French character model), a Tesseract
+    /// name looked up in --tessdata (e.g. fra, Debian's print model) or a path to a
+    /// .traineddata file.
     #[arg(long, alias = "lang", value_name = "MODEL")]
     pub ocr_model: Option<String>,
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
