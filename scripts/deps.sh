@@ -24,11 +24,13 @@ SAMPLE_PACKAGES=(
 # test: the fonts that draw the forms (DejaVu: also `urnscan forms print`) and the
 # generator's handwriting, and ImageMagick to make Group 4 fax scans. poppler-utils
 # (pdftoppm) rasterises printed forms as a print shop would. The import tests: PostgreSQL's
-# server and SQLite's shell.
+# server and SQLite's shell. wfrench: the French word list that urnscan's own network
+# (`--ocr-model htr`) decodes with (without it, that model reads its best path alone).
 TEST_PACKAGES=(
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
   imagemagick poppler-utils
   postgresql sqlite3
+  wfrench
 )
 
 case "$deps_profile" in

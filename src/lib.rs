@@ -3,9 +3,10 @@
 //! The modules follow the pipeline (see README, "How it works"):
 //! `input` finds files and decodes pages, `locate` finds the QR code and registers the page,
 //! `campaign` says what a form looks like and what its QR payload means, `read` crops each
-//! zone, measures ink, OCRs text and scores ticks, `text` normalises what was read, `privacy`
-//! masks phone numbers and e-mail addresses, `output`
-//! writes the CSV files and the summary, and `pipeline` drives pages through it in parallel.
+//! zone, measures ink, scores ticks and prepares each line of writing, `recognize` reads
+//! the lines (Tesseract or urnscan's own network), `text` normalises what was read,
+//! `privacy` masks phone numbers and e-mail addresses, `output` writes the CSV files and
+//! the summary, and `pipeline` drives pages through it in parallel.
 //! `handoff` works on a finished output folder (review sheet and corrections, Decidim
 //! export). `render` draws forms from the layout (blank forms and realistic test scans).
 //! `sys` holds every `unsafe` block, each a safe wrapper with its reason.
