@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Why a page (or a whole file) yields no slip. `reason()` is the pages.csv code.
+/// Why a page (or a whole file) yields no slip, with what was found. `reason()` is its
+/// pages.csv code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Rejection {
     /// No QR code could be decoded anywhere on the page.
@@ -54,15 +55,15 @@ impl Rejection {
         }
     }
 
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> RejectionReason {
         match self {
-            Rejection::NoQr { .. } => "no_qr",
-            Rejection::ForeignQr { .. } => "foreign_qr",
-            Rejection::UnknownForm { .. } => "unknown_form",
-            Rejection::UnknownUrn { .. } => "unknown_urn",
-            Rejection::UnknownQuestion { .. } => "unknown_question",
-            Rejection::UnreadableFile { .. } => "unreadable_file",
-            Rejection::UnsupportedFile { .. } => "unsupported_file",
+            Rejection::NoQr { .. } => RejectionReason::NoQr,
+            Rejection::ForeignQr { .. } => RejectionReason::ForeignQr,
+            Rejection::UnknownForm { .. } => RejectionReason::UnknownForm,
+            Rejection::UnknownUrn { .. } => RejectionReason::UnknownUrn,
+            Rejection::UnknownQuestion { .. } => RejectionReason::UnknownQuestion,
+            Rejection::UnreadableFile { .. } => RejectionReason::UnreadableFile,
+            Rejection::UnsupportedFile { .. } => RejectionReason::UnsupportedFile,
         }
     }
 
@@ -108,34 +109,81 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// Why an answer should be checked by a person (contributions.csv `review_reasons`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewReason {
-    /// Tesseract failed on the zone.
-    OcrFailed,
-    /// Ink in the zone but nothing read.
-    NoText,
-    /// Mean word confidence under the threshold.
-    LowConfidence,
-    /// Far fewer characters than the ink suggests.
-    LittleText,
-    /// Writing past the box.
-    TextOutsideBox,
-    /// Writing so faint that it first looked like a blank answer.
-    FaintWriting,
+/// Declares a code enum: each variant with its CSV code and the agent's words for it (the
+/// report is in French), side by side, so that a code and its label cannot drift apart.
+macro_rules! coded {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal, $label:literal;)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+
+            /// The code written in the CSV files.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code,)*
+                }
+            }
+
+            /// The agent's words for it, in French (the review report's language).
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label,)*
+                }
+            }
+
+            /// The value a CSV code stands for.
+            pub fn from_code(code: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
 }
 
-impl ReviewReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewReason::OcrFailed => "ocr_failed",
-            ReviewReason::NoText => "no_text",
-            ReviewReason::LowConfidence => "low_confidence",
-            ReviewReason::LittleText => "little_text",
-            ReviewReason::TextOutsideBox => "text_outside_box",
-            ReviewReason::FaintWriting => "faint_writing",
-        }
+coded! {
+    /// Why a page was rejected (pages.csv `reason`).
+    RejectionReason {
+        NoQr = "no_qr", "pas de code QR lisible";
+        ForeignQr = "foreign_qr", "code QR étranger à la campagne";
+        UnknownForm = "unknown_form", "formulaire inconnu";
+        UnknownUrn = "unknown_urn", "urne inconnue";
+        UnknownQuestion = "unknown_question", "question inconnue";
+        UnreadableFile = "unreadable_file", "fichier illisible";
+        UnsupportedFile = "unsupported_file", "fichier non pris en charge";
+    }
+}
+
+coded! {
+    /// Why an answer should be checked by a person (contributions.csv `review_reasons`).
+    ReviewReason {
+        /// Tesseract failed on the zone.
+        OcrFailed = "ocr_failed", "échec de la lecture";
+        /// Ink in the zone but nothing read.
+        NoText = "no_text", "encre mais rien lu";
+        /// Mean word confidence under the threshold.
+        LowConfidence = "low_confidence", "confiance faible";
+        /// Far fewer characters than the ink suggests.
+        LittleText = "little_text", "peu de texte lu pour l'encre";
+        /// Writing past the box.
+        TextOutsideBox = "text_outside_box", "écriture hors du cadre";
+        /// Writing so faint that it first looked like a blank answer.
+        FaintWriting = "faint_writing", "écriture très pâle";
+        /// More than one box ticked in a checkbox group of the slip.
+        MultipleTicks = "multiple_ticks", "plusieurs cases cochées";
+        /// A phone number or an e-mail address in the answer (masked unless kept).
+        PersonalData = "personal_data", "données personnelles";
     }
 }
 

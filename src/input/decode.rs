@@ -216,9 +216,9 @@ mod tests {
         let p = write(d.path(), "scan.jpg", &png);
         assert_eq!(sniff(&p).unwrap(), Sniffed::Raster(ImageFormat::Png));
         let t = write(d.path(), "notes.png", b"hello, these are notes\n");
-        assert_eq!(sniff(&t).unwrap_err().reason(), "unsupported_file");
+        assert_eq!(sniff(&t).unwrap_err().reason().code(), "unsupported_file");
         let z = write(d.path(), "empty.jpg", b"");
-        assert_eq!(sniff(&z).unwrap_err().reason(), "unreadable_file");
+        assert_eq!(sniff(&z).unwrap_err().reason().code(), "unreadable_file");
         let pdf = write(d.path(), "x.jpg", b"%PDF-1.7\n...");
         assert_eq!(sniff(&pdf).unwrap(), Sniffed::Pdf);
     }
@@ -238,7 +238,7 @@ mod tests {
         assert!(decode_page(&whole, &src).is_ok());
         let cut = write(d.path(), "cut.jpg", &jpg[..jpg.len() * 2 / 3]);
         let err = decode_page(&cut, &src).unwrap_err();
-        assert_eq!(err.reason(), "unreadable_file");
+        assert_eq!(err.reason().code(), "unreadable_file");
         assert!(err.to_string().contains("truncated"), "{err}");
     }
 
@@ -255,7 +255,7 @@ mod tests {
             format: sniff(&p).unwrap(),
         };
         assert_eq!(
-            decode_page(&p, &src).unwrap_err().reason(),
+            decode_page(&p, &src).unwrap_err().reason().code(),
             "unreadable_file"
         );
 
@@ -265,6 +265,6 @@ mod tests {
         huge[20..24].copy_from_slice(&60000u32.to_be_bytes());
         let h = write(d.path(), "huge.png", &huge);
         let err = decode_page(&h, &src).unwrap_err();
-        assert_eq!(err.reason(), "unreadable_file");
+        assert_eq!(err.reason().code(), "unreadable_file");
     }
 }
