@@ -2,12 +2,27 @@
 //! run's CSV files with the truth files the generator writes (`truth-pages.csv`,
 //! `truth-answers.csv`). Used by `urnscan evaluate`, the integration tests and benchmarks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::output::folder::OutputFolder;
+use crate::output::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::text::normalise;
+
+/// truth-answers.csv's columns before the checkbox groups: the generator writes them, then
+/// one column per checkbox group of the campaign. `form_groups` names the groups the
+/// answer's form has (`|`-separated): only those are scored.
+pub const TRUTH_ANSWER_COLUMNS: &[&str] = &[
+    "file",
+    "page",
+    "contribution_id",
+    "question_id",
+    "zone",
+    "text",
+    "form_groups",
+];
 
 /// Levenshtein distance between two strings, in characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -63,10 +78,11 @@ fn get<'a>(row: &'a HashMap<String, String>, col: &str) -> &'a str {
     row.get(col).map(String::as_str).unwrap_or("")
 }
 
-/// A CSV file as rows by column name, in either dialect (a run may use `--excel`).
-fn read_table(path: &Path) -> anyhow::Result<Table> {
+/// A truth file as its header and its rows by column name.
+fn read_table(path: &Path) -> anyhow::Result<(Vec<String>, Table)> {
     let t = crate::output::table::Table::read(path)?;
-    Ok(t.rows
+    let rows = t
+        .rows
         .iter()
         .map(|r| {
             t.header
@@ -74,7 +90,56 @@ fn read_table(path: &Path) -> anyhow::Result<Table> {
                 .map(|h| (h.clone(), t.cell(r, h).to_string()))
                 .collect()
         })
-        .collect())
+        .collect();
+    Ok((t.header, rows))
+}
+
+/// A page's key, `file#page`, in the truth and in the run.
+fn truth_key(t: &HashMap<String, String>) -> String {
+    format!("{}#{}", get(t, "file"), get(t, "page"))
+}
+
+fn run_key(p: &PageRecord) -> String {
+    format!(
+        "{}#{}",
+        p.source_file,
+        p.page.map(|n| n.to_string()).unwrap_or_default()
+    )
+}
+
+/// The checkbox groups each form has, by form id: from the truth's `form_groups`, or, in
+/// truth files written before that column, the groups ticked on some answer of the form.
+fn form_groups(
+    header: &[String],
+    answers: &Table,
+    form_of: &HashMap<String, String>,
+) -> HashMap<String, HashSet<String>> {
+    let mut groups: HashMap<String, HashSet<String>> = HashMap::new();
+    let explicit = header.iter().any(|h| h == "form_groups");
+    let columns: Vec<&String> = header
+        .iter()
+        .filter(|h| !TRUTH_ANSWER_COLUMNS.contains(&h.as_str()))
+        .collect();
+    for t in answers {
+        let form = form_of.get(&truth_key(t)).cloned().unwrap_or_default();
+        let entry = groups.entry(form).or_default();
+        if explicit {
+            entry.extend(
+                get(t, "form_groups")
+                    .split('|')
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_string),
+            );
+        } else {
+            entry.extend(
+                columns
+                    .iter()
+                    .filter(|g| !get(t, g).is_empty())
+                    .map(|g| g.to_string()),
+            );
+        }
+    }
+    groups
 }
 
 /// How a run compares with the generator's truth.
@@ -191,20 +256,12 @@ fn cases_of(t: &HashMap<String, String>) -> Vec<String> {
 
 /// Compares the run in `out_dir` with the truth files in `truth_dir`.
 pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
-    let tp = read_table(&truth_dir.join("truth-pages.csv"))?;
-    let ta = read_table(&truth_dir.join("truth-answers.csv"))?;
-    let rp = read_table(&out_dir.join("pages.csv"))?;
-    let rc = read_table(&out_dir.join("contributions.csv"))?;
-    let key = |r: &HashMap<String, String>, file_col: &str| {
-        format!(
-            "{}#{}",
-            get(r, file_col),
-            r.get("page").cloned().unwrap_or_default()
-        )
-    };
-    let mut run_pages: HashMap<String, Vec<&HashMap<String, String>>> = HashMap::new();
-    for r in &rp {
-        run_pages.entry(key(r, "source_file")).or_default().push(r);
+    let (_, tp) = read_table(&truth_dir.join("truth-pages.csv"))?;
+    let (answer_header, ta) = read_table(&truth_dir.join("truth-answers.csv"))?;
+    let run = OutputFolder::open(out_dir)?;
+    let mut run_pages: HashMap<String, Vec<&PageRecord>> = HashMap::new();
+    for r in &run.pages {
+        run_pages.entry(run_key(r)).or_default().push(r);
     }
     let mut rep = Report {
         pages: tp.len(),
@@ -228,14 +285,14 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         answers: Vec::new(),
     };
     for t in &tp {
-        let k = key(t, "file");
+        let k = truth_key(t);
         let Some(found) = run_pages.get(&k).filter(|v| v.len() == 1) else {
             rep.pages_not_once.push(k);
             continue;
         };
         let r = found[0];
-        let status_right =
-            get(r, "status") == get(t, "status") && get(r, "reason") == get(t, "reason");
+        let status_right = r.status.code() == get(t, "status")
+            && r.reason.map(|c| c.code()).unwrap_or_default() == get(t, "reason");
         if status_right {
             rep.pages_status_right += 1;
         }
@@ -243,16 +300,17 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         if get(t, "status") == "ok" || get(t, "status") == "blank" {
             rep.slips += 1;
             // The payload carries form, question, urn and serial: all four must be exact.
-            let identified = get(r, "qr_payload") == get(t, "qr_payload")
-                && get(r, "serial") == get(t, "serial")
-                && (get(r, "status") == "ok" || get(r, "status") == "blank");
+            let identified = r.qr_payload == get(t, "qr_payload")
+                && r.serial == get(t, "serial")
+                && matches!(r.status, PageStatus::Ok | PageStatus::Blank);
             if identified {
                 rep.slips_identified += 1;
             }
             right &= identified;
             if t.contains_key("orientation") {
                 rep.orientations += 1;
-                if get(r, "orientation") == get(t, "orientation") {
+                let orientation = r.orientation.map(|o| o.to_string()).unwrap_or_default();
+                if orientation == get(t, "orientation") {
                     rep.orientations_right += 1;
                 } else {
                     right = false;
@@ -267,17 +325,22 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
     }
     let form_of: HashMap<String, String> = tp
         .iter()
-        .map(|t| (key(t, "file"), get(t, "form").to_string()))
+        .map(|t| (truth_key(t), get(t, "form").to_string()))
         .collect();
-    let by_id: HashMap<&str, &HashMap<String, String>> =
-        rc.iter().map(|r| (get(r, "contribution_id"), r)).collect();
+    let groups_of_form = form_groups(&answer_header, &ta, &form_of);
+    let run_groups = run.groups();
+    let by_id: HashMap<&str, &ContributionRecord> = run
+        .contributions
+        .iter()
+        .map(|r| (r.contribution_id.as_str(), r))
+        .collect();
     for t in &ta {
         let id = get(t, "contribution_id");
         let read = by_id.get(id);
         if read.is_some() {
             rep.found_contributions += 1;
         }
-        let text = read.map(|r| get(r, "text")).unwrap_or("");
+        let text = read.map(|r| r.text.as_str()).unwrap_or("");
         let c = cer(text, get(t, "text"));
         rep.cer.push(c);
         rep.per_answer.push((id.to_string(), c));
@@ -285,28 +348,34 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
             rep.answers.push(AnswerEval {
                 contribution_id: id.to_string(),
                 cer: c,
-                confidence: get(r, "confidence").parse().unwrap_or(0.0),
-                needs_review: get(r, "needs_review") == "true",
-                review_reasons: get(r, "review_reasons").to_string(),
+                confidence: r.confidence.map(f64::from).unwrap_or(0.0),
+                needs_review: r.needs_review,
+                review_reasons: r
+                    .review_reasons
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join("|"),
                 chars_read: text.chars().count(),
                 chars_truth: get(t, "text").chars().count(),
             });
-            for g in ["profil", "age"] {
-                let has_boxes = form_of.get(&key(t, "file")).is_some_and(|f| f == "slip-a5");
-                if t.contains_key(g) && r.contains_key(g) && has_boxes {
+            let form = form_of.get(&truth_key(t)).cloned().unwrap_or_default();
+            for g in &run_groups {
+                let has_boxes = groups_of_form.get(&form).is_some_and(|gs| gs.contains(g));
+                if t.contains_key(g) && has_boxes {
                     rep.checkbox_groups += 1;
-                    if t[g] == r[g] {
+                    if t[g] == r.ticked(g).join("|") {
                         rep.checkbox_groups_right += 1;
                     }
                 }
             }
         }
     }
-    let expected: std::collections::HashSet<&str> =
-        ta.iter().map(|t| get(t, "contribution_id")).collect();
-    rep.unexpected_contributions = rc
+    let expected: HashSet<&str> = ta.iter().map(|t| get(t, "contribution_id")).collect();
+    rep.unexpected_contributions = run
+        .contributions
         .iter()
-        .map(|r| get(r, "contribution_id").to_string())
+        .map(|r| r.contribution_id.clone())
         .filter(|id| !expected.contains(id.as_str()))
         .collect();
     rep.cer_median = median(&rep.cer);

@@ -17,11 +17,12 @@ use crate::error::UsageError;
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::corrections::Corrections;
-use crate::output::csvfile::{write_atomic, write_csv};
+use crate::output::csvfile::write_atomic;
 use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
+use crate::output::records::{ContributionRecord, PageRecord};
 use crate::output::rows::{
-    contribution_rows, contributions_header, finalise, page_row, pages_header, FinalPage, Status,
+    contribution_records, contributions_header, finalise, page_record, FinalPage, Status,
 };
 use crate::output::summary::Summary;
 use crate::recognize::Engines;
@@ -227,10 +228,10 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         }
     }
     let corrections = Corrections::load(&cfg.out)?;
-    let contributions: Vec<Vec<String>> = pages
+    let contributions: Vec<ContributionRecord> = pages
         .iter()
         .flat_map(|p| {
-            contribution_rows(
+            contribution_records(
                 &cfg.campaign,
                 &cfg.batch,
                 cfg.personal_data,
@@ -239,39 +240,25 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
             )
         })
         .collect();
-    let page_rows: Vec<Vec<String>> = pages.iter().map(|p| page_row(&cfg.campaign, p)).collect();
-    let header = contributions_header(&cfg.campaign);
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-    let (urn, question, review) = (col("urn_id"), col("question_id"), col("needs_review"));
-    let counted: Vec<(String, String, bool)> = contributions
+    let page_records: Vec<PageRecord> = pages
         .iter()
-        .map(|r| (r[urn].clone(), r[question].clone(), r[review] == "true"))
+        .map(|p| page_record(&cfg.campaign, p))
         .collect();
-    let accounting = check_accounting(&files, &work, &page_rows, &pages, contributions.len());
-    write_csv(
-        &cfg.out.join("pages.csv"),
-        cfg.dialect,
-        &pages_header(),
-        &page_rows,
-    )?;
-    write_csv(
+    let accounting = check_accounting(&files, &work, &page_records, &pages, contributions.len());
+    PageRecord::write_all(&cfg.out.join("pages.csv"), cfg.dialect, &page_records)?;
+    ContributionRecord::write_all(
         &cfg.out.join("contributions.csv"),
         cfg.dialect,
-        &header,
+        &contributions_header(&cfg.campaign),
         &contributions,
     )?;
     ledger.save(&cfg.ledger)?;
     journal.compact(&journal_header, &results)?;
 
-    let mut summary = Summary::new(&pages, &counted);
+    let mut summary = Summary::new(&pages, &contributions);
     summary.accounting_errors = accounting;
     summary.resumed = resumed;
     summary.personal_data = cfg.personal_data;
-    let reviewed = col("reviewed");
-    summary.reviewed = contributions
-        .iter()
-        .filter(|r| r[reviewed] == "true")
-        .count();
     summary.campaign = cfg.campaign.id.clone();
     summary.layout = cfg.campaign.origin.clone();
     summary.batch = cfg.batch.clone();
@@ -302,19 +289,22 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
 fn check_accounting(
     files: &[InputFile],
     work: &[Work],
-    page_rows: &[Vec<String>],
+    page_records: &[PageRecord],
     pages: &[FinalPage],
     contributions: usize,
 ) -> Vec<String> {
     let mut errors = Vec::new();
-    if page_rows.len() != work.len() {
+    if page_records.len() != work.len() {
         errors.push(format!(
             "{} pages to read but {} rows in pages.csv",
             work.len(),
-            page_rows.len()
+            page_records.len()
         ));
     }
-    let named: std::collections::HashSet<&str> = page_rows.iter().map(|r| r[0].as_str()).collect();
+    let named: std::collections::HashSet<&str> = page_records
+        .iter()
+        .map(|r| r.source_file.as_str())
+        .collect();
     for f in files {
         if !named.contains(f.source_name.as_str()) {
             errors.push(format!("{} has no row in pages.csv", f.source_name));

@@ -22,9 +22,9 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Deserialize;
 
-use super::open_output;
 use crate::error::UsageError;
 use crate::output::csvfile::write_atomic;
+use crate::output::folder::OutputFolder;
 
 /// Titles are the answer's first words, at most this many characters.
 const TITLE_CHARS: usize = 80;
@@ -176,23 +176,22 @@ pub struct Exported {
 
 /// Writes the import file for the contributions of `out` to `file`.
 pub fn export(out: &Path, file: &Path, opts: &Options) -> anyhow::Result<Exported> {
-    let folder = open_output(out)?;
-    let t = &folder.contributions;
+    let folder = OutputFolder::open(out)?;
     let mut report = Exported::default();
     let mut unmapped = BTreeSet::new();
     let mut rows = Vec::new();
-    for r in &t.rows {
-        let text = folder.cell(r, "text");
+    for c in &folder.contributions {
+        let text = c.text.as_str();
         if text.trim().is_empty() {
             report.empty += 1;
             continue;
         }
-        if folder.cell(r, "needs_review") == "true" && !opts.include_unreviewed {
+        if c.needs_review && !opts.include_unreviewed {
             report.held_back += 1;
             continue;
         }
-        let urn = folder.cell(r, "urn_id");
-        let question = folder.cell(r, "question_id");
+        let urn = c.urn_id.as_str();
+        let question = c.question_id.as_str();
         let ids = match opts.mapping.map(|m| m.classify(urn, question)) {
             None => Classification::default(),
             Some(Ok(ids)) => ids,
@@ -204,9 +203,9 @@ pub fn export(out: &Path, file: &Path, opts: &Options) -> anyhow::Result<Exporte
         let provenance = format!(
             "Contribution déposée dans l'urne {} ({}), question {} – {}.",
             urn,
-            folder.cell(r, "urn_name"),
+            c.urn_name,
             question,
-            folder.cell(r, "contribution_id"),
+            c.contribution_id,
         );
         rows.push(vec![
             title(text),

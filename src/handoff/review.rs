@@ -7,28 +7,25 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
-use super::{open_output, OutputFolder};
 use crate::error::UsageError;
 use crate::output::corrections::{Correction, Corrections};
-use crate::output::csvfile::{write_atomic, write_csv, Dialect};
-use crate::output::rows::apply_correction;
+use crate::output::csvfile::{write_csv, Dialect};
+use crate::output::folder::{OutputFolder, CONTRIBUTIONS_FILE};
+use crate::output::records::ContributionRecord;
 use crate::output::table::{unneutralise, Table};
 use crate::text::normalise;
 
-/// The sheet's columns. `text` is what the OCR read; the person fills `corrected_text`.
-const SHEET_HEADER: &[&str] = &[
+/// The sheet's columns taken from contributions.csv, before the campaign's checkbox groups.
+const SHEET_HEAD: &[&str] = &[
     "contribution_id",
     "urn_id",
     "urn_name",
     "question_id",
     "review_reasons",
     "confidence",
-    "crop_file",
-    "text",
-    "corrected_text",
 ];
+/// Then, after the groups: the crop, what the OCR read (`text`), and what the person types.
+const SHEET_TAIL: &[&str] = &["crop_file", "text", "corrected_text"];
 /// Problems listed before "and N more" in a refusal.
 const SHOWN_PROBLEMS: usize = 12;
 
@@ -44,8 +41,7 @@ pub fn export(
     all: bool,
     force: bool,
 ) -> anyhow::Result<(PathBuf, usize)> {
-    let folder = open_output(out)?;
-    let t = &folder.contributions;
+    let folder = OutputFolder::open(out)?;
     let corrections = Corrections::load(out)?;
     let path = sheet
         .map(Path::to_path_buf)
@@ -74,22 +70,34 @@ pub fn export(
             }
         }
     }
-    let rows: Vec<Vec<String>> = t
-        .rows
+    let groups = folder.groups();
+    let rows: Vec<Vec<String>> = folder
+        .contributions
         .iter()
-        .filter(|r| all || t.get(r, "needs_review") == "true")
-        .map(|r| {
-            let id = t.get(r, "contribution_id");
-            let mut row: Vec<String> = SHEET_HEADER[..SHEET_HEADER.len() - 2]
+        .filter(|c| all || c.needs_review)
+        .map(|c| {
+            let mut row: Vec<String> = SHEET_HEAD
                 .iter()
-                .map(|c| folder.cell(r, c).to_string())
+                .map(|col| c.cell(col))
+                .chain(groups.iter().map(|g| c.ticked(g).join("|")))
                 .collect();
-            row.push(folder.ocr_text(r).to_string());
-            row.push(corrections.get(id).unwrap_or_default().to_string());
+            row.push(c.crop_file.clone());
+            row.push(folder.ocr_text(c).to_string());
+            row.push(
+                corrections
+                    .get(&c.contribution_id)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
             row
         })
         .collect();
-    let header: Vec<String> = SHEET_HEADER.iter().map(|h| h.to_string()).collect();
+    let header: Vec<String> = SHEET_HEAD
+        .iter()
+        .map(|h| h.to_string())
+        .chain(groups.iter().cloned())
+        .chain(SHEET_TAIL.iter().map(|h| h.to_string()))
+        .collect();
     write_csv(&path, Dialect::Excel, &header, &rows)?;
     Ok((path, rows.len()))
 }
@@ -111,15 +119,14 @@ pub struct Applied {
 /// the folder's OCR read (the sheet was made from another run), or when two rows correct
 /// one contribution differently.
 pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
-    let folder = open_output(out)?;
-    let t = &folder.contributions;
+    let folder = OutputFolder::open(out)?;
     let s = Table::read(sheet)?;
     s.require(&["contribution_id", "corrected_text"])
         .map_err(|e| UsageError(format!("{} is not a review sheet: {e:#}", sheet.display())))?;
-    let by_id: HashMap<&str, &[String]> = t
-        .rows
+    let by_id: HashMap<&str, &ContributionRecord> = folder
+        .contributions
         .iter()
-        .map(|r| (folder.cell(r, "contribution_id"), r.as_slice()))
+        .map(|c| (c.contribution_id.as_str(), c))
         .collect();
 
     let mut problems = Vec::new();
@@ -134,23 +141,22 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
             applied.left_empty += 1;
             continue;
         }
-        let Some(row) = by_id.get(id.as_str()) else {
+        let Some(c) = by_id.get(id.as_str()) else {
             problems.push(format!(
                 "line {line}: no contribution '{id}' in {} (a sheet from another folder?)",
-                out.join("contributions.csv").display()
+                out.join(CONTRIBUTIONS_FILE).display()
             ));
             continue;
         };
-        for col in ["urn_id", "question_id"] {
+        for (col, ours) in [("urn_id", c.urn_id.as_str()), ("question_id", c.question_id.as_str())] {
             let theirs = unneutralise(s.get(r, col).trim());
-            let ours = folder.cell(row, col);
             if s.column(col).is_some() && theirs != ours {
                 problems.push(format!(
                     "line {line}: {id} has {col} '{ours}' in the folder, not '{theirs}'"
                 ));
             }
         }
-        let ocr = folder.ocr_text(row);
+        let ocr = folder.ocr_text(c);
         if s.column("text").is_some() && normalise(unneutralise(s.get(r, "text"))) != ocr {
             problems.push(format!(
                 "line {line}: {id} was read as \"{ocr}\" in the folder, the sheet says \"{}\": \
@@ -197,52 +203,12 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
     }
     applied.total = corrections.len();
     corrections.save(out)?;
-    folder.rewrite_with(&corrections)?;
-    Ok(applied)
-}
-
-impl OutputFolder {
-    /// Rewrites contributions.csv with `corrections` applied, in the dialect the run wrote,
-    /// and the review counts of summary.json.
-    fn rewrite_with(&self, corrections: &Corrections) -> anyhow::Result<()> {
-        let t = &self.contributions;
-        let mut rows = t.rows.clone();
-        if self.dialect == Dialect::Excel {
-            for cell in rows.iter_mut().flatten() {
-                *cell = unneutralise(cell).to_string();
-            }
+    let mut records = folder.contributions.clone();
+    for c in &mut records {
+        if let Some(corrected) = corrections.get(&c.contribution_id) {
+            c.apply_correction(corrected, folder.personal_data);
         }
-        let id = t.column("contribution_id");
-        for row in &mut rows {
-            let Some(corrected) = id.and_then(|i| row.get(i)).and_then(|i| corrections.get(i))
-            else {
-                continue;
-            };
-            let corrected = corrected.to_string();
-            apply_correction(row, |c| t.column(c), &corrected, self.personal_data);
-        }
-        write_csv(
-            &self.dir.join("contributions.csv"),
-            self.dialect,
-            &t.header,
-            &rows,
-        )?;
-        // The summary's counts follow the file (the agent's next look at summary.json).
-        let path = self.dir.join("summary.json");
-        if let Ok(bytes) = std::fs::read(&path) {
-            if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-                let count = |col: &str| {
-                    let i = t.column(col);
-                    rows.iter()
-                        .filter(|r| i.and_then(|i| r.get(i)).is_some_and(|c| c == "true"))
-                        .count()
-                };
-                v["needs_review"] = count("needs_review").into();
-                v["reviewed"] = count("reviewed").into();
-                let json = serde_json::to_vec_pretty(&v).context("cannot encode the summary")?;
-                write_atomic(&path, &json)?;
-            }
-        }
-        Ok(())
     }
+    folder.rewrite_contributions(&records)?;
+    Ok(applied)
 }

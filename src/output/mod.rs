@@ -1,13 +1,18 @@
-//! Outputs: the corrections people made (`corrections`), the rows of pages.csv and contributions.csv (`rows`), how a CSV file is written
-//! (`csvfile`: dialects, Excel safety, atomic replace), the journal of finished pages that
-//! makes a run resumable (`journal`), the ledger of serials (`ledger`) and the run's summary
-//! (`summary`), reading a CSV back by column name, in either dialect (`table`), and the
-//! review report made from an output folder's CSV files (`report`).
+//! Outputs: the typed rows of pages.csv and contributions.csv, their columns in one table
+//! (`records`), how pages read become those rows and duplicates are decided (`rows`), how a
+//! CSV file is written (`csvfile`: dialects, Excel safety, atomic replace) and read back by
+//! column name in either dialect (`table`), an output folder read back as records for the
+//! commands that work on a finished run (`folder`), the corrections people made
+//! (`corrections`), the journal of finished pages that makes a run resumable (`journal`),
+//! the ledger of serials (`ledger`), the run's summary (`summary`) and the review report
+//! made from an output folder (`report`).
 
 pub mod corrections;
 pub mod csvfile;
+pub mod folder;
 pub mod journal;
 pub mod ledger;
+pub mod records;
 pub mod report;
 pub mod rows;
 pub mod summary;

@@ -23,72 +23,19 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use anyhow::Context;
-
 use super::csvfile::write_atomic;
-use super::table::Table;
-use crate::error::UsageError;
+use super::folder::OutputFolder;
+use super::records::{ContributionRecord, PageRecord, PageStatus};
+use crate::outcome::{RejectionReason, ReviewReason};
 
 /// The report's file name in the output folder.
 pub const REPORT_FILE: &str = "report.html";
 
-const CONTRIBUTIONS_FILE: &str = "contributions.csv";
-const PAGES_FILE: &str = "pages.csv";
-
-/// Columns without which the report cannot be made; every other column is optional and
-/// found by name, so that columns added after `crop_file` change nothing here.
-const CONTRIBUTION_COLUMNS: &[&str] = &[
-    "contribution_id",
-    "question_id",
-    "urn_id",
-    "text",
-    "needs_review",
-    "crop_file",
-];
-const PAGE_COLUMNS: &[&str] = &["source_file", "page", "status", "reason"];
-
-/// One row of contributions.csv, as the report shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Contribution {
-    pub id: String,
-    pub campaign: String,
-    pub batch: String,
-    pub form: String,
-    pub serial: String,
-    pub question_id: String,
-    pub question_label: String,
-    pub urn_id: String,
-    pub urn_name: String,
-    pub quartier: String,
-    pub text: String,
-    pub confidence: String,
-    pub needs_review: bool,
-    /// A person corrected `text` (`urnscan review apply`); `ocr_text` is what was read.
-    pub reviewed: bool,
-    pub ocr_text: String,
-    pub reasons: Vec<String>,
-    pub profil: String,
-    pub age: String,
-    pub source_file: String,
-    pub page: String,
-    pub crop_file: String,
-}
-
-/// One row of pages.csv, as the report shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Page {
-    pub source_file: String,
-    pub page: String,
-    pub status: String,
-    pub reason: String,
-    pub detail: String,
-}
-
 /// What the report is made of: the two CSV files of an output folder.
 #[derive(Debug, Clone, Default)]
 pub struct ReportData {
-    pub contributions: Vec<Contribution>,
-    pub pages: Vec<Page>,
+    pub contributions: Vec<ContributionRecord>,
+    pub pages: Vec<PageRecord>,
 }
 
 /// What was written, for the command's message.
@@ -109,88 +56,14 @@ pub fn write(out: &Path) -> anyhow::Result<Written> {
     })
 }
 
-/// Reads contributions.csv and pages.csv of `out`. A folder without them, or with files
-/// that are not urnscan's, is a usage error (the agent named the wrong folder); a file
-/// that exists but cannot be read is an I/O error.
+/// Reads contributions.csv and pages.csv of `out` (see `OutputFolder::open` for what is
+/// refused).
 pub fn load(out: &Path) -> anyhow::Result<ReportData> {
-    if !out.is_dir() {
-        return Err(UsageError(format!("{} is not a folder", out.display())).into());
-    }
-    let table = read_table(out, CONTRIBUTIONS_FILE, CONTRIBUTION_COLUMNS)?;
-    let cell = |row: &[String], name: &str| table.cell(row, name).to_string();
-    let contributions = table
-        .rows
-        .iter()
-        .map(|row| Contribution {
-            id: cell(row, "contribution_id"),
-            campaign: cell(row, "campaign"),
-            batch: cell(row, "batch"),
-            form: cell(row, "form"),
-            serial: cell(row, "serial"),
-            question_id: cell(row, "question_id"),
-            question_label: cell(row, "question_label"),
-            urn_id: cell(row, "urn_id"),
-            urn_name: cell(row, "urn_name"),
-            quartier: cell(row, "quartier"),
-            text: cell(row, "text"),
-            confidence: cell(row, "confidence"),
-            needs_review: cell(row, "needs_review").trim() == "true",
-            reviewed: cell(row, "reviewed").trim() == "true",
-            ocr_text: cell(row, "ocr_text"),
-            reasons: split_codes(&cell(row, "review_reasons")),
-            profil: cell(row, "profil"),
-            age: cell(row, "age"),
-            source_file: cell(row, "source_file"),
-            page: cell(row, "page"),
-            crop_file: cell(row, "crop_file"),
-        })
-        .collect();
-    let table = read_table(out, PAGES_FILE, PAGE_COLUMNS)?;
-    let cell = |row: &[String], name: &str| table.cell(row, name).to_string();
-    let pages = table
-        .rows
-        .iter()
-        .map(|row| Page {
-            source_file: cell(row, "source_file"),
-            page: cell(row, "page"),
-            status: cell(row, "status").trim().to_string(),
-            reason: cell(row, "reason").trim().to_string(),
-            detail: cell(row, "detail"),
-        })
-        .collect();
+    let folder = OutputFolder::open(out)?;
     Ok(ReportData {
-        contributions,
-        pages,
+        contributions: folder.contributions,
+        pages: folder.pages,
     })
-}
-
-/// Reads one CSV of the output folder, in either dialect.
-fn read_table(out: &Path, name: &str, columns: &[&str]) -> anyhow::Result<Table> {
-    let path = out.join(name);
-    let not_ours = |why: String| {
-        UsageError(format!(
-            "{} is not an urnscan output folder: {why} (give the --out folder of `urnscan process`)",
-            out.display()
-        ))
-    };
-    if !path.is_file() {
-        return Err(not_ours(format!("it has no {name}")).into());
-    }
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table = Table::parse(&bytes).map_err(|e| not_ours(format!("{name}: {e:#}")))?;
-    table
-        .require(columns)
-        .map_err(|e| not_ours(format!("{name}: {e:#}")))?;
-    Ok(table)
-}
-
-/// `a|b|` → `["a", "b"]`.
-fn split_codes(cell: &str) -> Vec<String> {
-    cell.split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// Text escaped for HTML element content and quoted attribute values alike.
@@ -239,43 +112,21 @@ fn crop_src(crop_file: &str) -> Option<String> {
     Some(src)
 }
 
-/// The agent's words for a review reason code (the code itself when unknown).
-fn reason_label(code: &str) -> &str {
-    match code {
-        "low_confidence" => "confiance faible",
-        "no_text" => "encre mais rien lu",
-        "little_text" => "peu de texte lu pour l'encre",
-        "text_outside_box" => "écriture hors du cadre",
-        "multiple_ticks" => "plusieurs cases cochées",
-        "ocr_failed" => "échec de la lecture",
-        "personal_data" => "données personnelles",
-        "faint_writing" => "écriture très pâle",
-        other => other,
-    }
-}
-
-/// The agent's words for a page rejection reason (the code itself when unknown).
+/// The agent's words for a page rejection reason code (the code itself when unknown).
 fn rejection_label(code: &str) -> &str {
-    match code {
-        "no_qr" => "pas de code QR lisible",
-        "foreign_qr" => "code QR étranger à la campagne",
-        "unknown_form" => "formulaire inconnu",
-        "unknown_urn" => "urne inconnue",
-        "unknown_question" => "question inconnue",
-        "unreadable_file" => "fichier illisible",
-        "unsupported_file" => "fichier non pris en charge",
-        other => other,
+    match RejectionReason::from_code(code) {
+        Some(r) => r.label(),
+        None => code,
     }
 }
 
-fn status_label(status: &str) -> &str {
-    match status {
-        "ok" => "lue",
-        "blank" => "vide",
-        "duplicate" => "doublon",
-        "rejected" => "rejetée",
-        other => other,
-    }
+/// A checkbox group's title in the report: its column name, capitalised.
+fn group_title(group: &str) -> String {
+    let mut chars = group.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Counts of the summary, from pages.csv and contributions.csv.
@@ -299,13 +150,14 @@ fn counts(data: &ReportData) -> Counts {
         ..Counts::default()
     };
     for p in &data.pages {
-        match p.status.as_str() {
-            "ok" => c.ok += 1,
-            "blank" => c.blank += 1,
-            "duplicate" => c.duplicate += 1,
-            _ => {
+        match p.status {
+            PageStatus::Ok => c.ok += 1,
+            PageStatus::Blank => c.blank += 1,
+            PageStatus::Duplicate => c.duplicate += 1,
+            PageStatus::Rejected => {
                 c.rejected += 1;
-                *c.rejected_by_reason.entry(p.reason.clone()).or_default() += 1;
+                let code = p.reason.map(RejectionReason::code).unwrap_or_default();
+                *c.rejected_by_reason.entry(code.to_string()).or_default() += 1;
             }
         }
     }
@@ -575,10 +427,10 @@ fn summary(h: &mut String, data: &ReportData) {
 /// Rejected and duplicate pages, with what pages.csv says about them: the agent has to
 /// find each one in the pile.
 fn set_aside(h: &mut String, data: &ReportData) {
-    let pages: Vec<&Page> = data
+    let pages: Vec<&PageRecord> = data
         .pages
         .iter()
-        .filter(|p| !matches!(p.status.as_str(), "ok" | "blank"))
+        .filter(|p| !matches!(p.status, PageStatus::Ok | PageStatus::Blank))
         .collect();
     let _ = writeln!(
         h,
@@ -593,17 +445,16 @@ fn set_aside(h: &mut String, data: &ReportData) {
         "<table class=\"pages\">\n<tr><th>Fichier</th><th>Page</th><th>Statut</th><th>Raison</th><th>Détail</th></tr>\n",
     );
     for p in pages {
-        let reason = if p.reason.is_empty() {
-            String::new()
-        } else {
-            format!("{} ({})", rejection_label(&p.reason), p.reason)
-        };
+        let reason = p
+            .reason
+            .map(|r| format!("{} ({})", r.label(), r.code()))
+            .unwrap_or_default();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             Esc(&p.source_file),
-            Esc(&p.page),
-            Esc(status_label(&p.status)),
+            Esc(&p.page.map(|n| n.to_string()).unwrap_or_default()),
+            Esc(p.status.label()),
             Esc(&reason),
             Esc(&p.detail)
         );
@@ -624,12 +475,12 @@ fn contributions(h: &mut String, data: &ReportData) {
         return;
     }
     let (urns, questions) = bars(data);
-    let mut reasons: Vec<&str> = data
+    let mut reasons: Vec<ReviewReason> = data
         .contributions
         .iter()
-        .flat_map(|c| c.reasons.iter().map(String::as_str))
+        .flat_map(|c| c.review_reasons.iter().copied())
         .collect();
-    reasons.sort_unstable();
+    reasons.sort_unstable_by_key(|r| r.code());
     reasons.dedup();
     h.push_str("<form id=\"filters\" hidden>\n<label>Urne <select name=\"urn\"><option value=\"\">toutes</option>");
     for b in &urns {
@@ -659,14 +510,14 @@ fn contributions(h: &mut String, data: &ReportData) {
         let _ = write!(
             h,
             "<option value=\"{}\">{} ({})</option>",
-            Esc(r),
-            Esc(reason_label(r)),
-            Esc(r)
+            Esc(r.code()),
+            Esc(r.label()),
+            Esc(r.code())
         );
     }
     h.push_str("</select></label>\n<span id=\"shown\"></span>\n</form>\n");
 
-    let (review, rest): (Vec<&Contribution>, Vec<&Contribution>) =
+    let (review, rest): (Vec<&ContributionRecord>, Vec<&ContributionRecord>) =
         data.contributions.iter().partition(|c| c.needs_review);
     let mut shown = 0;
     for (title, group) in [
@@ -696,16 +547,21 @@ const EAGER_CROPS: usize = 50;
 
 /// One contribution: the crop on the left, what was read and where it comes from on the
 /// right.
-fn card(h: &mut String, c: &Contribution, eager: bool) {
+fn card(h: &mut String, c: &ContributionRecord, eager: bool) {
     let _ = write!(
         h,
         "<article class=\"contribution{}\" id=\"c-{}\" data-urn=\"{}\" data-question=\"{}\" data-review=\"{}\" data-reasons=\"{}\">\n<div class=\"crop\">",
         if c.needs_review { " review" } else { "" },
-        Esc(&c.id),
+        Esc(&c.contribution_id),
         Esc(&c.urn_id),
         Esc(&c.question_id),
         c.needs_review,
-        Esc(&c.reasons.join(" "))
+        Esc(&c
+            .review_reasons
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(" "))
     );
     match crop_src(&c.crop_file) {
         Some(src) => {
@@ -713,7 +569,7 @@ fn card(h: &mut String, c: &Contribution, eager: bool) {
                 h,
                 "<img src=\"{}\" alt=\"image de la réponse {}\"{}>",
                 Esc(&src),
-                Esc(&c.id),
+                Esc(&c.contribution_id),
                 if eager { "" } else { " loading=\"lazy\"" }
             );
         }
@@ -730,17 +586,17 @@ fn card(h: &mut String, c: &Contribution, eager: bool) {
         }
     }
     h.push_str("</div>\n<div class=\"info\">\n");
-    if !c.reasons.is_empty() || c.needs_review {
+    if !c.review_reasons.is_empty() || c.needs_review {
         h.push_str("<p>");
-        for r in &c.reasons {
+        for r in &c.review_reasons {
             let _ = write!(
                 h,
                 "<span class=\"badge\" title=\"{}\">{}</span>",
-                Esc(r),
-                Esc(reason_label(r))
+                Esc(r.code()),
+                Esc(r.label())
             );
         }
-        if c.reasons.is_empty() {
+        if c.review_reasons.is_empty() {
             h.push_str("<span class=\"badge\">à relire</span>");
         }
         h.push_str("</p>\n");
@@ -757,45 +613,43 @@ fn card(h: &mut String, c: &Contribution, eager: bool) {
             Esc(&c.ocr_text)
         );
     }
-    let confidence = if c.confidence.is_empty() {
-        "—".to_string()
-    } else {
-        format!("{} / 100", c.confidence)
-    };
+    let confidence = c
+        .confidence
+        .map_or_else(|| "—".to_string(), |v| format!("{v:.0} / 100"));
     let urn = join_nonempty(&[&c.urn_id, &c.urn_name], " ")
         + &if c.quartier.is_empty() {
             String::new()
         } else {
             format!(" ({})", c.quartier)
         };
-    let ticks = |cell: &str| {
-        let codes = split_codes(cell);
-        if codes.is_empty() {
-            "aucune case cochée".to_string()
-        } else {
-            codes.join(", ")
-        }
+    let scan = match c.page {
+        None => c.source_file.clone(),
+        Some(page) => format!("{}, page {page}", c.source_file),
     };
-    let scan = if c.page.is_empty() {
-        c.source_file.clone()
-    } else {
-        format!("{}, page {}", c.source_file, c.page)
-    };
-    h.push_str("<dl>\n");
-    for (label, value, code) in [
-        ("Confiance", confidence, false),
-        ("Contribution", c.id.clone(), true),
-        ("N° de série", c.serial.clone(), true),
-        ("Urne", urn, false),
+    let mut lines = vec![
+        ("Confiance".to_string(), confidence, false),
+        ("Contribution".to_string(), c.contribution_id.clone(), true),
+        ("N° de série".to_string(), c.serial.clone(), true),
+        ("Urne".to_string(), urn, false),
         (
-            "Question",
+            "Question".to_string(),
             join_nonempty(&[&c.question_id, &c.question_label], " "),
             false,
         ),
-        ("Profil", ticks(&c.profil), false),
-        ("Âge", ticks(&c.age), false),
-        ("Scan", scan, false),
-    ] {
+    ];
+    // One line per checkbox group of the campaign, as contributions.csv has them.
+    for t in &c.ticks {
+        let ticked = if t.codes.is_empty() {
+            "aucune case cochée".to_string()
+        } else {
+            t.codes.join(", ")
+        };
+        lines.push((group_title(&t.group), ticked, false));
+    }
+    lines.push(("Scan".to_string(), scan, false));
+    h.push_str("<dl>\n");
+    for (label, value, code) in lines {
+        let label = Esc(&label);
         let value = Esc(&value);
         let _ = if code {
             writeln!(h, "<dt>{label}</dt><dd><code>{value}</code></dd>")
@@ -818,11 +672,11 @@ fn join_nonempty(parts: &[&str], sep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::csvfile::{write_csv, Dialect};
+    use crate::outcome::Ticks;
 
-    fn contribution(id: &str, review: bool) -> Contribution {
-        Contribution {
-            id: id.into(),
+    fn contribution(id: &str, review: bool) -> ContributionRecord {
+        ContributionRecord {
+            contribution_id: id.into(),
             campaign: "c".into(),
             batch: "b".into(),
             serial: "000001".into(),
@@ -831,17 +685,21 @@ mod tests {
             urn_id: "U01".into(),
             urn_name: "Hôtel de Ville".into(),
             text: format!("texte {id}"),
-            confidence: "90".into(),
+            confidence: Some(90.0),
             needs_review: review,
-            reasons: if review {
-                vec!["low_confidence".into()]
+            review_reasons: if review {
+                vec![ReviewReason::LowConfidence]
             } else {
                 vec![]
             },
+            ticks: vec![Ticks {
+                group: "quartier_vie".into(),
+                codes: vec!["nord".into()],
+            }],
             source_file: "a.jpg".into(),
-            page: "1".into(),
+            page: Some(1),
             crop_file: format!("crops/{id}.jpg"),
-            ..Contribution::default()
+            ..ContributionRecord::default()
         }
     }
 
@@ -861,15 +719,19 @@ mod tests {
         c.source_file = "scan \"1\" <img src=x onerror=alert(1)>.jpg".into();
         c.crop_file = "crops/a\"><script>alert(2)</script>.jpg".into();
         c.urn_name = "</title><script>alert(3)</script>".into();
-        c.reasons = vec!["\"><script>alert(4)</script>".into()];
+        c.ticks = vec![Ticks {
+            group: "\"><script>alert(4)</script>".into(),
+            codes: vec!["<script>alert(6)</script>".into()],
+        }];
         let data = ReportData {
             contributions: vec![c],
-            pages: vec![Page {
+            pages: vec![PageRecord {
                 source_file: "<svg onload=alert(5)>.pdf".into(),
-                page: "1\"".into(),
-                status: "rejected".into(),
-                reason: "no_qr".into(),
+                page: Some(1),
+                status: PageStatus::Rejected,
+                reason: Some(RejectionReason::NoQr),
                 detail: "a & b <i>".into(),
+                ..PageRecord::default()
             }],
         };
         let html = render(&data);
@@ -977,10 +839,10 @@ mod tests {
             pages: ["ok", "ok", "blank", "duplicate", "rejected", "rejected"]
                 .iter()
                 .zip(["", "", "", "", "no_qr", "no_qr"])
-                .map(|(s, r)| Page {
-                    status: s.to_string(),
-                    reason: r.to_string(),
-                    ..Page::default()
+                .map(|(s, r)| PageRecord {
+                    status: PageStatus::from_code(s).unwrap(),
+                    reason: RejectionReason::from_code(r),
+                    ..PageRecord::default()
                 })
                 .collect(),
         };
@@ -1005,68 +867,18 @@ mod tests {
     }
 
     #[test]
-    fn reads_an_excel_folder_by_column_name_and_refuses_other_folders() {
-        let d = tempfile::tempdir().unwrap();
-        assert!(load(d.path())
-            .unwrap_err()
-            .downcast_ref::<UsageError>()
-            .is_some());
-        // Columns in another order, one more at the end, an --excel run.
-        let header: Vec<String> = [
-            "crop_file",
-            "contribution_id",
-            "text",
-            "needs_review",
-            "urn_id",
-            "question_id",
-            "review_reasons",
-            "reviewed",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let row: Vec<String> = [
-            "crops/x.jpg",
-            "c-1-Q1",
-            "-2 degrés = froid",
-            "true",
-            "U01",
-            "Q1",
-            "low_confidence|personal_data",
-            "",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        write_csv(
-            &d.path().join("contributions.csv"),
-            Dialect::Excel,
-            &header,
-            &[row],
-        )
-        .unwrap();
-        // Still no pages.csv: not an output folder.
-        assert!(load(d.path())
-            .unwrap_err()
-            .downcast_ref::<UsageError>()
-            .is_some());
-        std::fs::write(
-            d.path().join("pages.csv"),
-            "source_file;page;status;reason\r\n",
-        )
-        .unwrap();
-        let data = load(d.path()).unwrap();
-        let c = &data.contributions[0];
-        assert_eq!(c.text, "-2 degrés = froid");
-        assert_eq!(c.crop_file, "crops/x.jpg");
-        assert!(c.needs_review);
-        assert_eq!(c.reasons, vec!["low_confidence", "personal_data"]);
-        // A pages.csv without urnscan's columns is refused too.
-        std::fs::write(d.path().join("pages.csv"), "a,b\n1,2\n").unwrap();
-        assert!(load(d.path())
-            .unwrap_err()
-            .downcast_ref::<UsageError>()
-            .is_some());
+    fn every_checkbox_group_of_the_campaign_has_its_line() {
+        let mut c = contribution("a", false);
+        c.ticks.push(Ticks {
+            group: "âge".into(),
+            codes: vec![],
+        });
+        let html = render(&ReportData {
+            contributions: vec![c],
+            pages: vec![],
+        });
+        assert!(html.contains("<dt>Quartier_vie</dt><dd>nord</dd>"), "{html}");
+        assert!(html.contains("<dt>Âge</dt><dd>aucune case cochée</dd>"));
     }
 
     #[test]

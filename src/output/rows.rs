@@ -1,50 +1,16 @@
-//! The rows of pages.csv and contributions.csv, with exactly the columns of the design
-//! brief, in its order. Duplicates are decided here, in input order, so that the first
-//! page carrying a serial is the contribution whatever the number of workers.
+//! From the pages read to the records of pages.csv and contributions.csv
+//! (`records::PageRecord`, `records::ContributionRecord`). Duplicates are decided here, in
+//! input order, so that the first page carrying a serial is the contribution whatever the
+//! number of workers.
 
 use std::collections::HashMap;
 
 use super::corrections::Corrections;
 use super::ledger::Ledger;
+use super::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::campaign::Campaign;
-use crate::outcome::{Outcome, PageResult, Rejection, Slip};
+use crate::outcome::{Outcome, PageResult, Rejection, ReviewReason, Slip, Ticks};
 use crate::privacy;
-
-pub const PAGES_HEADER: &[&str] = &[
-    "source_file",
-    "page",
-    "status",
-    "reason",
-    "detail",
-    "qr_payload",
-    "serial",
-    "orientation",
-    "contribution_ids",
-];
-
-const CONTRIBUTIONS_HEAD: &[&str] = &[
-    "contribution_id",
-    "campaign",
-    "form",
-    "serial",
-    "question_id",
-    "question_label",
-    "urn_id",
-    "urn_name",
-    "quartier",
-    "channel",
-    "batch",
-    "text",
-    "confidence",
-    "needs_review",
-    "review_reasons",
-];
-/// Checkbox groups with their own named column in the contract; any other group of a
-/// campaign gets a column at the end, after `ocr_text`.
-const CONTRACT_GROUPS: &[&str] = &["profil", "age"];
-/// After the contract's columns: whether a person corrected the text (`urnscan review
-/// apply`), and what the OCR read (masked like `text`), which a correction does not erase.
-const CONTRIBUTIONS_TAIL: &[&str] = &["source_file", "page", "crop_file", "reviewed", "ocr_text"];
 
 /// The final status of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -61,12 +27,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    /// The status pages.csv shows.
+    pub fn page_status(self) -> PageStatus {
         match self {
-            Status::Ok => "ok",
-            Status::Blank => "blank",
-            Status::Duplicate | Status::Conflict => "duplicate",
-            Status::Rejected => "rejected",
+            Status::Ok => PageStatus::Ok,
+            Status::Blank => PageStatus::Blank,
+            Status::Duplicate | Status::Conflict => PageStatus::Duplicate,
+            Status::Rejected => PageStatus::Rejected,
         }
     }
 }
@@ -192,28 +159,25 @@ pub fn contribution_id(campaign: &Campaign, serial: &str, question: &str) -> Str
     format!("{}-{serial}-{question}", campaign.id)
 }
 
-pub fn pages_header() -> Vec<String> {
-    PAGES_HEADER.iter().map(|s| s.to_string()).collect()
-}
-
-pub fn page_row(campaign: &Campaign, p: &FinalPage) -> Vec<String> {
+/// The pages.csv record of a page.
+pub fn page_record(campaign: &Campaign, p: &FinalPage) -> PageRecord {
     let r = p.result;
-    let page = r.page.map(|n| n.to_string()).unwrap_or_default();
-    let mut row = vec![r.source_file.clone(), page, p.status.as_str().to_string()];
+    let mut record = PageRecord {
+        source_file: r.source_file.clone(),
+        page: r.page,
+        status: p.status.page_status(),
+        ..PageRecord::default()
+    };
     match &r.outcome {
         Outcome::Rejected(rej) => {
             let (payload, serial) = rej.qr();
-            row.extend([
-                rej.reason().to_string(),
-                printable(&rej.to_string(), 500),
-                payload.map(|p| printable(p, 300)).unwrap_or_default(),
-                serial.unwrap_or_default().to_string(),
-                String::new(),
-                String::new(),
-            ]);
+            record.reason = Some(rej.reason());
+            record.detail = printable(&rej.to_string(), 500);
+            record.qr_payload = payload.map(|p| printable(p, 300)).unwrap_or_default();
+            record.serial = serial.unwrap_or_default().to_string();
         }
         Outcome::Slip(s) => {
-            let detail = match (p.status, &p.first_seen) {
+            record.detail = match (p.status, &p.first_seen) {
                 (Status::Duplicate, Some(first)) => format!("same serial {} as {first}", s.serial),
                 (Status::Conflict, Some(first)) => format!(
                     "serial {} was already read on {first} with a different QR code: a printing error; check both slips",
@@ -222,45 +186,25 @@ pub fn page_row(campaign: &Campaign, p: &FinalPage) -> Vec<String> {
                 (Status::Blank, _) => "nothing written in the answer zones".to_string(),
                 _ => format!("{} answer(s), tilt {:.1}°", s.answers.len(), s.tilt_deg),
             };
-            let ids = if p.status == Status::Ok {
-                s.answers
+            if p.status == Status::Ok {
+                record.contribution_ids = s
+                    .answers
                     .iter()
                     .map(|a| contribution_id(campaign, &s.serial, &a.question_id))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            } else {
-                String::new()
-            };
-            row.extend([
-                String::new(),
-                detail,
-                printable(&s.payload, 300),
-                s.serial.clone(),
-                s.orientation.to_string(),
-                ids,
-            ]);
+                    .collect();
+            }
+            record.qr_payload = printable(&s.payload, 300);
+            record.serial = s.serial.clone();
+            record.orientation = Some(s.orientation);
         }
     }
-    row
+    record
 }
 
+/// contributions.csv's header for `campaign`: the contract's columns with one column per
+/// checkbox group of its layout.
 pub fn contributions_header(campaign: &Campaign) -> Vec<String> {
-    let extra = extra_groups(campaign);
-    CONTRIBUTIONS_HEAD
-        .iter()
-        .chain(CONTRACT_GROUPS)
-        .chain(CONTRIBUTIONS_TAIL)
-        .map(|s| s.to_string())
-        .chain(extra)
-        .collect()
-}
-
-fn extra_groups(campaign: &Campaign) -> Vec<String> {
-    campaign
-        .checkbox_group_ids()
-        .into_iter()
-        .filter(|g| !CONTRACT_GROUPS.contains(&g.as_str()))
-        .collect()
+    ContributionRecord::header(&campaign.checkbox_group_ids())
 }
 
 /// What to do with phone numbers and e-mail addresses found in answers.
@@ -276,7 +220,7 @@ pub enum PersonalData {
 
 impl PersonalData {
     /// The text as written to contributions.csv: `masked` (privacy::scan's) or as read.
-    fn apply(self, text: &str, masked: String) -> String {
+    pub(crate) fn apply(self, text: &str, masked: String) -> String {
         match self {
             PersonalData::Mask => masked,
             PersonalData::Keep => text.to_string(),
@@ -284,103 +228,75 @@ impl PersonalData {
     }
 }
 
-/// Puts a person's correction into a contributions.csv row (`col` finds a column by name):
-/// the corrected text (normalised and masked like the OCR's), `reviewed` true, and no more
-/// `needs_review`. `ocr_text` and `review_reasons` stay as the machine had them: they say
-/// what was read and why a person looked. Used both when a run writes its rows and when
-/// `review apply` edits an existing file, so that the two give the same bytes.
-pub fn apply_correction(
-    row: &mut [String],
-    col: impl Fn(&str) -> Option<usize>,
-    corrected: &str,
-    personal: PersonalData,
-) {
-    let corrected = crate::text::normalise(corrected);
-    let text = personal.apply(&corrected, privacy::scan(&corrected).masked);
-    for (name, value) in [
-        ("text", text),
-        ("needs_review", "false".to_string()),
-        ("reviewed", "true".to_string()),
-    ] {
-        if let Some(cell) = col(name).and_then(|i| row.get_mut(i)) {
-            *cell = value;
-        }
-    }
-}
-
-/// The contributions of one page (none unless its status is ok).
-pub fn contribution_rows(
+/// The contributions of one page (none unless its status is ok), with a checkbox group
+/// entry for every group of the campaign, in layout order.
+pub fn contribution_records(
     campaign: &Campaign,
     batch: &str,
     personal: PersonalData,
     corrections: &Corrections,
     p: &FinalPage,
-) -> Vec<Vec<String>> {
+) -> Vec<ContributionRecord> {
     let Some(s) = p.slip().filter(|_| p.status == Status::Ok) else {
         return Vec::new();
     };
     let urn = campaign.urn(&s.urn);
-    let ticks_of = |group: &str| {
-        s.ticks
-            .iter()
-            .find(|t| t.group == group)
-            .map(|t| t.codes.join("|"))
-            .unwrap_or_default()
-    };
+    let ticks: Vec<Ticks> = campaign
+        .checkbox_group_ids()
+        .into_iter()
+        .map(|group| Ticks {
+            codes: s
+                .ticks
+                .iter()
+                .find(|t| t.group == group)
+                .map(|t| t.codes.clone())
+                .unwrap_or_default(),
+            group,
+        })
+        .collect();
     let multiple_ticks = s.ticks.iter().any(|t| t.codes.len() > 1);
-    let header = contributions_header(campaign);
     s.answers
         .iter()
         .map(|a| {
-            let mut reasons: Vec<&str> = a.review_reasons.iter().map(|r| r.as_str()).collect();
+            let mut reasons = a.review_reasons.clone();
             if multiple_ticks {
-                reasons.push("multiple_ticks");
+                reasons.push(ReviewReason::MultipleTicks);
             }
             let found = privacy::scan(&a.text);
             if found.any() {
-                reasons.push("personal_data");
+                reasons.push(ReviewReason::PersonalData);
             }
             let text = personal.apply(&a.text, found.masked);
-            let ocr_text = text.clone();
-            let id = contribution_id(campaign, &s.serial, &a.question_id);
-            let mut row = vec![
-                id.clone(),
-                campaign.id.clone(),
-                s.form.clone(),
-                s.serial.clone(),
-                a.question_id.clone(),
-                campaign
+            let mut record = ContributionRecord {
+                contribution_id: contribution_id(campaign, &s.serial, &a.question_id),
+                campaign: campaign.id.clone(),
+                form: s.form.clone(),
+                serial: s.serial.clone(),
+                question_id: a.question_id.clone(),
+                question_label: campaign
                     .question(&a.question_id)
                     .map(|q| q.label.clone())
                     .unwrap_or_default(),
-                s.urn.clone(),
-                urn.map(|u| u.name.clone()).unwrap_or_default(),
-                urn.map(|u| u.quartier.clone()).unwrap_or_default(),
-                campaign.channel.clone(),
-                batch.to_string(),
+                urn_id: s.urn.clone(),
+                urn_name: urn.map(|u| u.name.clone()).unwrap_or_default(),
+                quartier: urn.map(|u| u.quartier.clone()).unwrap_or_default(),
+                channel: campaign.channel.clone(),
+                batch: batch.to_string(),
+                ocr_text: text.clone(),
                 text,
-                format!("{:.0}", a.confidence),
-                (!reasons.is_empty()).to_string(),
-                reasons.join("|"),
-            ];
-            row.extend(CONTRACT_GROUPS.iter().map(|g| ticks_of(g)));
-            row.extend([
-                p.result.source_file.clone(),
-                p.result.page.map(|n| n.to_string()).unwrap_or_default(),
-                a.crop_file.clone(),
-                "false".to_string(),
-                ocr_text,
-            ]);
-            row.extend(extra_groups(campaign).iter().map(|g| ticks_of(g)));
-            if let Some(corrected) = corrections.get(&id) {
-                apply_correction(
-                    &mut row,
-                    |name| header.iter().position(|h| h == name),
-                    corrected,
-                    personal,
-                );
+                confidence: Some(a.confidence),
+                needs_review: !reasons.is_empty(),
+                review_reasons: reasons,
+                ticks: ticks.clone(),
+                source_file: p.result.source_file.clone(),
+                page: p.result.page,
+                crop_file: a.crop_file.clone(),
+                reviewed: false,
+            };
+            if let Some(corrected) = corrections.get(&record.contribution_id) {
+                record.apply_correction(corrected, personal);
             }
-            row
+            record
         })
         .collect()
 }
@@ -388,7 +304,27 @@ pub fn contribution_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Answer, Ticks};
+    use crate::outcome::Answer;
+
+    /// The cells a page's record writes to pages.csv.
+    fn page_row(c: &Campaign, p: &FinalPage) -> Vec<String> {
+        page_record(c, p).cells()
+    }
+
+    /// The cells a page's records write to contributions.csv.
+    fn contribution_rows(
+        c: &Campaign,
+        batch: &str,
+        personal: PersonalData,
+        corrections: &Corrections,
+        p: &FinalPage,
+    ) -> Vec<Vec<String>> {
+        let header = contributions_header(c);
+        contribution_records(c, batch, personal, corrections, p)
+            .iter()
+            .map(|r| r.cells(&header))
+            .collect()
+    }
 
     fn slip(serial: &str, answers: usize) -> Outcome {
         Outcome::Slip(Box::new(Slip {

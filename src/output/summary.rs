@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::records::ContributionRecord;
 use super::rows::{FinalPage, Status};
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,9 +81,8 @@ pub fn peak_rss_mib() -> f64 {
 }
 
 impl Summary {
-    /// Counts what happened to every page. `contributions` are the rows written, as
-    /// (urn id, question id, needs review).
-    pub fn new(pages: &[FinalPage], contributions: &[(String, String, bool)]) -> Summary {
+    /// Counts what happened to every page and the contributions written.
+    pub fn new(pages: &[FinalPage], contributions: &[ContributionRecord]) -> Summary {
         let mut s = Summary {
             campaign: String::new(),
             layout: String::new(),
@@ -96,8 +96,8 @@ impl Summary {
             rejected: 0,
             rejected_by_reason: BTreeMap::new(),
             contributions: contributions.len(),
-            needs_review: contributions.iter().filter(|c| c.2).count(),
-            reviewed: 0,
+            needs_review: contributions.iter().filter(|c| c.needs_review).count(),
+            reviewed: contributions.iter().filter(|c| c.reviewed).count(),
             personal_data: Default::default(),
             contributions_by_urn_question: BTreeMap::new(),
             problems: Vec::new(),
@@ -144,11 +144,11 @@ impl Summary {
                     s.rejected += 1;
                     if let Some(r) = p.rejection() {
                         *s.rejected_by_reason
-                            .entry(r.reason().to_string())
+                            .entry(r.reason().code().to_string())
                             .or_default() += 1;
                         s.problems.push(Problem {
                             page: p.place(),
-                            reason: r.reason().into(),
+                            reason: r.reason().code().into(),
                             message: r.to_string(),
                             advice: r.advice().into(),
                         });
@@ -156,11 +156,11 @@ impl Summary {
                 }
             }
         }
-        for (urn, q, _) in contributions {
+        for c in contributions {
             *s.contributions_by_urn_question
-                .entry(urn.clone())
+                .entry(c.urn_id.clone())
                 .or_default()
-                .entry(q.clone())
+                .entry(c.question_id.clone())
                 .or_default() += 1;
         }
         s
