@@ -1,5 +1,5 @@
-//! `urnscan generate`: realistic test scans of the built-in campaign with their ground
-//! truth, or single handwritten lines for the model.
+//! `urnscan generate`: realistic test scans of a campaign (the built-in one, or `--layout`)
+//! with their ground truth, or single handwritten lines for the model.
 
 use std::path::PathBuf;
 
@@ -35,6 +35,10 @@ pub struct GenerateArgs {
     /// lineNNNNN.gt.txt (model tests and training).
     #[arg(long, conflicts_with_all = ["sample", "pdf"])]
     pub lines: bool,
+    /// Campaign layout folder whose forms to draw (default: the built-in assises-2022
+    /// campaign).
+    #[arg(long, value_name = "DIR", conflicts_with = "lines")]
+    pub layout: Option<PathBuf>,
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -46,13 +50,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         pdf,
         lines,
         handwriting,
+        layout,
     } = args;
     if lines {
         let n = render::generate_lines(&out, count, seed)?;
         println!("urnscan generate: {n} line(s) in {}", out.display());
         return Ok(ExitCode::Success);
     }
-    let campaign = load_campaign(None)?;
+    let campaign = load_campaign(layout.as_deref())?;
     let r = render::generate(
         &campaign,
         &GenerateOptions {

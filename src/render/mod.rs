@@ -80,7 +80,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
     let mut answers_csv = csv::Writer::from_path(&answers_path)
         .with_context(|| format!("creating {}", answers_path.display()))?;
     pages_csv.write_record(pages::PAGE_COLUMNS)?;
-    answers_csv.write_record(pages::ANSWER_COLUMNS)?;
+    answers_csv.write_record(pages::answer_columns(campaign))?;
 
     let mut files = Vec::new();
     let mut pdf_pages: Vec<pdf::PdfPage> = Vec::new();

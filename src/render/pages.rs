@@ -29,16 +29,15 @@ pub(crate) const PAGE_COLUMNS: [&str; 15] = [
     "orientation",
     "scan",
 ];
-pub(crate) const ANSWER_COLUMNS: [&str; 8] = [
-    "file",
-    "page",
-    "contribution_id",
-    "question_id",
-    "zone",
-    "text",
-    "profil",
-    "age",
-];
+/// truth-answers.csv's header for `campaign`: the fixed columns, then one column per
+/// checkbox group of its layout.
+pub(crate) fn answer_columns(campaign: &Campaign) -> Vec<String> {
+    crate::eval::TRUTH_ANSWER_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(campaign.checkbox_group_ids())
+        .collect()
+}
 
 /// The QR code of a flyer that is not a slip of any campaign.
 const FOREIGN_PAYLOAD: &str = "https://www.nantes.fr/agenda";
@@ -537,8 +536,10 @@ struct AnswerTruth {
     question: String,
     zone: String,
     text: String,
-    profil: String,
-    age: String,
+    /// The checkbox groups of the answer's form, `|`-separated.
+    form_groups: String,
+    /// The ticked codes of every checkbox group of the campaign, in layout order.
+    ticks: Vec<String>,
 }
 
 impl Rendered {
@@ -566,16 +567,18 @@ impl Rendered {
         self.answers
             .iter()
             .map(|a| {
-                vec![
+                [
                     file.to_string(),
                     page.to_string(),
                     a.contribution_id.clone(),
                     a.question.clone(),
                     a.zone.clone(),
                     a.text.clone(),
-                    a.profil.clone(),
-                    a.age.clone(),
+                    a.form_groups.clone(),
                 ]
+                .into_iter()
+                .chain(a.ticks.iter().cloned())
+                .collect()
             })
             .collect()
     }
@@ -776,13 +779,22 @@ fn fill_form(
         let codes: Vec<&str> = chosen.iter().map(|&c| g.choices[c].code.as_str()).collect();
         ticked.push((g.id.clone(), codes.join("|")));
     }
-    let group = |id: &str| {
-        ticked
-            .iter()
-            .find(|(g, _)| g == id)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let ticks: Vec<String> = campaign
+        .checkbox_group_ids()
+        .iter()
+        .map(|id| {
+            ticked
+                .iter()
+                .find(|(g, _)| g == id)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let form_groups = form
+        .checkbox_groups()
+        .map(|g| g.id.as_str())
+        .collect::<Vec<_>>()
+        .join("|");
 
     let mut used: Vec<&str> = Vec::new();
     for (zi, zone) in form.text_zones().enumerate() {
@@ -809,8 +821,8 @@ fn fill_form(
             question: qid,
             zone: zone.id.clone(),
             text: drawn,
-            profil: group("profil"),
-            age: group("age"),
+            form_groups: form_groups.clone(),
+            ticks: ticks.clone(),
         });
     }
     Ok(canvas)
