@@ -511,29 +511,36 @@ mod tests {
         assert_eq!(
             identify(&c, &p("slip-a6", "Q2", "U07"))
                 .unwrap_err()
-                .reason().code(),
+                .reason()
+                .code(),
             "unknown_form"
         );
         assert_eq!(
             identify(&c, &p("slip-a5", "Q7", "U07"))
                 .unwrap_err()
-                .reason().code(),
+                .reason()
+                .code(),
             "unknown_question"
         );
         assert_eq!(
             identify(&c, &p("sheet-a4", "Q1", "U07"))
                 .unwrap_err()
-                .reason().code(),
+                .reason()
+                .code(),
             "unknown_question"
         );
         assert_eq!(
             identify(&c, &p("slip-a5", "Q1", "U99"))
                 .unwrap_err()
-                .reason().code(),
+                .reason()
+                .code(),
             "unknown_urn"
         );
         assert_eq!(
-            identify(&c, "https://www.nantes.fr/").unwrap_err().reason().code(),
+            identify(&c, "https://www.nantes.fr/")
+                .unwrap_err()
+                .reason()
+                .code(),
             "foreign_qr"
         );
     }

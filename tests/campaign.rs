@@ -61,7 +61,10 @@ fn another_campaign_drives_every_column() {
     let d = tempfile::tempdir().unwrap();
     let said = run(bin().args(["layout", "check"]).arg(layout()), &[0]);
     let said = String::from_utf8_lossy(&said.stdout);
-    assert!(said.contains(&format!("campaign '{CAMPAIGN}' is valid")), "{said}");
+    assert!(
+        said.contains(&format!("campaign '{CAMPAIGN}' is valid")),
+        "{said}"
+    );
 
     let set = d.path().join("set");
     run(
@@ -167,6 +170,7 @@ fn another_campaign_drives_every_column() {
         assert_eq!(c["campaign"], CAMPAIGN);
         assert_eq!(c["form"], page["form"]);
         assert!(["bulletin-a5", "feuille-a4"].contains(&c["form"].as_str()));
+        assert!(t["file"].contains(&c["form"]), "files are named by form id");
         assert_eq!(c["serial"], page["serial"]);
         assert_eq!(c["serial"].len(), 5, "the campaign's serial digits");
         assert_eq!(c["question_id"], t["question_id"]);

@@ -202,10 +202,7 @@ pub fn export(out: &Path, file: &Path, opts: &Options) -> anyhow::Result<Exporte
         };
         let provenance = format!(
             "Contribution déposée dans l'urne {} ({}), question {} – {}.",
-            urn,
-            c.urn_name,
-            question,
-            c.contribution_id,
+            urn, c.urn_name, question, c.contribution_id,
         );
         rows.push(vec![
             title(text),

@@ -148,7 +148,10 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
             ));
             continue;
         };
-        for (col, ours) in [("urn_id", c.urn_id.as_str()), ("question_id", c.question_id.as_str())] {
+        for (col, ours) in [
+            ("urn_id", c.urn_id.as_str()),
+            ("question_id", c.question_id.as_str()),
+        ] {
             let theirs = unneutralise(s.get(r, col).trim());
             if s.column(col).is_some() && theirs != ours {
                 problems.push(format!(

@@ -212,7 +212,10 @@ mod tests {
         assert_eq!(second.dimensions(), (40, 10));
         assert_eq!(second.get_pixel(0, 0).0[0], 100);
         assert_eq!(
-            decode_page(&p, 4, 1000, 1 << 20).unwrap_err().reason().code(),
+            decode_page(&p, 4, 1000, 1 << 20)
+                .unwrap_err()
+                .reason()
+                .code(),
             "unreadable_file"
         );
         assert_eq!(

@@ -180,7 +180,10 @@ mod tests {
         assert_eq!(c.crop_file, "crops/x.jpg");
         assert!(c.needs_review && !c.reviewed);
         assert_eq!(
-            c.review_reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            c.review_reasons
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>(),
             ["low_confidence", "personal_data"]
         );
         assert_eq!(f.groups(), ["couleur"]);

@@ -155,11 +155,7 @@ const CONTRIBUTION_HEAD: &[Column<ContributionRecord>] = &[
     text_column!("text", text),
     Column {
         name: "confidence",
-        write: |r| {
-            r.confidence
-                .map(|c| format!("{c:.0}"))
-                .unwrap_or_default()
-        },
+        write: |r| r.confidence.map(|c| format!("{c:.0}")).unwrap_or_default(),
         read: |r, cell| {
             r.confidence = optional(cell, "a confidence from 0 to 100")?;
             Ok(())
@@ -556,8 +552,7 @@ mod tests {
         };
         for dialect in [Dialect::Plain, Dialect::Excel] {
             let p = d.path().join("c.csv");
-            ContributionRecord::write_all(&p, dialect, &header, std::slice::from_ref(&r))
-                .unwrap();
+            ContributionRecord::write_all(&p, dialect, &header, std::slice::from_ref(&r)).unwrap();
             let t = Table::read(&p).unwrap();
             assert_eq!(t.header, header);
             assert_eq!(ContributionRecord::read_all(&t).unwrap(), vec![r.clone()]);
@@ -593,6 +588,9 @@ mod tests {
         }
         assert_eq!(ReviewReason::MultipleTicks.code(), "multiple_ticks");
         assert_eq!(ReviewReason::PersonalData.label(), "données personnelles");
-        assert_eq!(PageStatus::from_code("duplicate"), Some(PageStatus::Duplicate));
+        assert_eq!(
+            PageStatus::from_code("duplicate"),
+            Some(PageStatus::Duplicate)
+        );
     }
 }

@@ -877,7 +877,10 @@ mod tests {
             contributions: vec![c],
             pages: vec![],
         });
-        assert!(html.contains("<dt>Quartier_vie</dt><dd>nord</dd>"), "{html}");
+        assert!(
+            html.contains("<dt>Quartier_vie</dt><dd>nord</dd>"),
+            "{html}"
+        );
         assert!(html.contains("<dt>Âge</dt><dd>aucune case cochée</dd>"));
     }
 

@@ -88,7 +88,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
         let name = format!(
             "{:04}-{}.{}",
             i + 1,
-            spec.kind.file_stem(),
+            spec.kind.file_stem(campaign)?,
             spec.format.ext()
         );
         let path = scans.join(&name);

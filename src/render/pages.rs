@@ -59,13 +59,16 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub fn file_stem(&self) -> &'static str {
-        match self {
-            Kind::Slip { .. } | Kind::UnknownUrn { .. } => "slip-a5",
-            Kind::Sheet { .. } => "sheet-a4",
+    /// The generated file's name after its number: the form's id in the campaign's layout,
+    /// or what the page is when it is not a form.
+    pub fn file_stem<'c>(&self, campaign: &'c Campaign) -> anyhow::Result<&'c str> {
+        let (slip, sheet) = forms(campaign)?;
+        Ok(match self {
+            Kind::Slip { .. } | Kind::UnknownUrn { .. } => &slip.id,
+            Kind::Sheet { .. } => &sheet.id,
             Kind::Letter => "letter",
             Kind::Flyer => "flyer",
-        }
+        })
     }
 }
 
