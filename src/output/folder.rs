@@ -43,7 +43,7 @@ impl OutputFolder {
         }
         let not_ours = |why: String| {
             UsageError(format!(
-                "{} is not an urnscan output folder: {why} (give the --out folder of `urnscan process`)",
+                "{} is not an output folder of urnscan process: {why} (give the --out folder of `urnscan process`)",
                 out.display()
             ))
         };
