@@ -900,12 +900,13 @@ mod tests {
 
     #[test]
     fn the_page_says_what_the_data_says() {
-        let page = |file: &str, status: &str, reason: &str, detail: &str| Page {
+        let page = |file: &str, status: &str, reason: &str, detail: &str| PageRecord {
             source_file: file.into(),
-            page: "1".into(),
-            status: status.into(),
-            reason: reason.into(),
+            page: Some(1),
+            status: PageStatus::from_code(status).unwrap(),
+            reason: RejectionReason::from_code(reason),
             detail: detail.into(),
+            ..PageRecord::default()
         };
         let data = ReportData {
             contributions: vec![
