@@ -378,7 +378,7 @@ impl ContributionRecord {
     }
 
     /// Every row of a contributions.csv table, or what is wrong with the first bad cell
-    /// (with its line number in the file).
+    /// (with its row number, the header being row 1).
     pub fn read_all(table: &Table) -> Result<Vec<ContributionRecord>, String> {
         let slots = slots(&[CONTRIBUTION_HEAD, CONTRIBUTION_TAIL], &table.header);
         table
@@ -391,7 +391,7 @@ impl ContributionRecord {
                     let cell = table.cell(row, name);
                     match slot {
                         Slot::Field(c) => (c.read)(&mut r, cell)
-                            .map_err(|e| format!("line {}, column {name}: {e}", n + 2))?,
+                            .map_err(|e| format!("row {}, column {name}: {e}", n + 2))?,
                         Slot::Other(g) => r.ticks.push(Ticks {
                             group: g.clone(),
                             codes: codes(cell).map(str::to_string).collect(),
@@ -448,7 +448,7 @@ impl PageRecord {
                 for (slot, name) in slots.iter().zip(&table.header) {
                     if let Slot::Field(c) = slot {
                         (c.read)(&mut r, table.cell(row, name))
-                            .map_err(|e| format!("line {}, column {name}: {e}", n + 2))?;
+                            .map_err(|e| format!("row {}, column {name}: {e}", n + 2))?;
                     }
                 }
                 Ok(r)
@@ -568,12 +568,12 @@ mod tests {
         let t = Table::parse(b"contribution_id,needs_review\nx,true\ny,maybe\n").unwrap();
         assert_eq!(
             ContributionRecord::read_all(&t).unwrap_err(),
-            "line 3, column needs_review: 'maybe' is not true or false"
+            "row 3, column needs_review: 'maybe' is not true or false"
         );
         let t = Table::parse(b"source_file,status,reason\na,rejected,no_idea\n").unwrap();
         assert_eq!(
             PageRecord::read_all(&t).unwrap_err(),
-            "line 2, column reason: 'no_idea' is not a rejection reason"
+            "row 2, column reason: 'no_idea' is not a rejection reason"
         );
     }
 
