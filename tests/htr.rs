@@ -87,7 +87,9 @@ fn the_network_reads_the_committed_lines() {
     let read = read_with("htr");
     let cers: Vec<f64> = read.values().map(|r| r.1).collect();
     let mean = cers.iter().sum::<f64>() / cers.len() as f64;
-    assert!(mean <= 0.10, "mean CER {mean}: {read:?}");
+    // Measured with the shipped weights: mean 0.010 (best path alone 0.015); weights
+    // damaged or untrained read far worse.
+    assert!(mean <= 0.05, "mean CER {mean}: {read:?}");
     assert!(cers.contains(&0.0), "no line read exactly: {read:?}");
 }
 

@@ -32,8 +32,8 @@ const SURE_BLANK_LN: f32 = -0.0010005;
 /// Weight of the character model against the network's own probabilities, and the bonus
 /// per character that offsets its cost (else the search prefers fewer characters); tuned
 /// on the `val` writers, never on `dev`.
-const LM_WEIGHT: f32 = 0.5;
-const CHAR_BONUS: f32 = 0.8;
+const LM_WEIGHT: f32 = 0.3;
+const CHAR_BONUS: f32 = 1.0;
 /// What a digit or punctuation mark costs in the search, where the character model (a word
 /// list) has nothing to say: about what an average letter costs.
 const NON_LETTER_LN_PROB: f32 = -2.0;
@@ -211,19 +211,6 @@ fn best_path(logp: NdTensorView<f32, 2>, charset: &[String]) -> (String, Vec<i32
     (text.trim().to_string(), words)
 }
 
-fn tuning() -> (f32, f32) {
-    static T: OnceLock<(f32, f32)> = OnceLock::new();
-    *T.get_or_init(|| {
-        std::env::var("URNSCAN_HTR_LM")
-            .ok()
-            .and_then(|v| {
-                let (a, b) = v.split_once(',')?;
-                Some((a.parse().ok()?, b.parse().ok()?))
-            })
-            .unwrap_or((LM_WEIGHT, CHAR_BONUS))
-    })
-}
-
 /// CTC prefix beam search, each hypothesis scored by the network and the character model.
 fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -> String {
     use std::collections::HashMap;
@@ -252,9 +239,8 @@ fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -
             .into_iter()
             .rev()
             .collect();
-        let (lm_weight, char_bonus) = tuning();
         if next.is_alphabetic() {
-            lm_weight * lm.ln_prob(&word, next) + char_bonus
+            LM_WEIGHT * lm.ln_prob(&word, next) + CHAR_BONUS
         } else {
             let end = if word.is_empty() {
                 0.0
@@ -262,7 +248,7 @@ fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -
                 lm.ln_prob(&word, ' ')
             };
             let own = if next == ' ' { 0.0 } else { NON_LETTER_LN_PROB };
-            lm_weight * (end + own) + char_bonus
+            LM_WEIGHT * (end + own) + CHAR_BONUS
         }
     };
     let min_lp = MIN_CLASS_PROB.ln();
