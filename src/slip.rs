@@ -12,7 +12,7 @@ use crate::outcome::{Answer, Outcome, Rejection, ReviewReason, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
-    clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks,
+    clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks_undoably,
 };
 use crate::recognize::{read_zone, Engines, ModelChoice, OcrError, OcrText, Recognizer};
 use crate::text::normalise;
@@ -140,15 +140,47 @@ pub struct Located<'c> {
     pub reg: Registration,
 }
 
+/// Repairs scanner streaks on a decoded page (left repaired for what reads it next), then
+/// finds its QR code. On failure, says which searches were tried.
+///
+/// A QR code photographed large has columns dark over most of the image's height, which the
+/// repair takes for streaks and smooths away (21 of the 97 photographs of
+/// ../shared/qr-photos were lost so). So when the search fails on a page where columns were
+/// repaired, the repair is undone and the search runs again on the page as scanned; when that
+/// finds the code, the page stays unrepaired, since its "streaks" were the code. A clean slip
+/// (no streak, code found at once) costs what it did.
+pub fn find_page_qr(img: &mut image::GrayImage) -> Result<QrFound, String> {
+    // Before anything reads the page: a streak can cut a QR code or cross every answer.
+    let repair = time(Stage::Streaks, || {
+        repair_streaks_undoably(img, MAX_STREAK_PX)
+    });
+    match time(Stage::Qr, || find_qr(img)) {
+        Ok(found) => Ok(found),
+        Err(tried) if repair.columns() > 0 => {
+            let mut as_scanned = img.clone();
+            repair.undo(&mut as_scanned);
+            match time(Stage::Qr, || find_qr(&as_scanned)) {
+                Ok(found) => {
+                    *img = as_scanned;
+                    Ok(found)
+                }
+                Err(_) => Err(format!(
+                    "{tried}; again without repairing {} column(s) taken for scanner streaks",
+                    repair.columns()
+                )),
+            }
+        }
+        Err(tried) => Err(tried),
+    }
+}
+
 /// Repairs scanner streaks on a decoded page, then finds its QR code, checks the payload
 /// against the campaign and registers the form: everything before the zones are read.
 pub fn locate<'c>(
     campaign: &'c Campaign,
     img: &mut image::GrayImage,
 ) -> Result<Located<'c>, Rejection> {
-    // Before anything reads the page: a streak can cut a QR code or cross every answer.
-    time(Stage::Streaks, || repair_streaks(img, MAX_STREAK_PX));
-    let qr = time(Stage::Qr, || find_qr(img)).map_err(|tried| Rejection::NoQr { tried })?;
+    let qr = find_page_qr(img).map_err(|tried| Rejection::NoQr { tried })?;
     let (form, payload) = identify(campaign, &qr.text)?;
     let reg = time(Stage::Register, || register(img, form, &qr.corners)).ok_or_else(|| {
         Rejection::NoQr {
@@ -333,7 +365,9 @@ fn write_jpeg(img: &image::GrayImage, path: &Path) -> std::io::Result<()> {
             ),
         ));
     };
-    let encoder = jpeg_encoder::Encoder::new_file(path, 75).map_err(jpeg_io_error)?;
+    // Owner only: a crop shows a citizen's handwriting.
+    let file = crate::output::csvfile::create_private(path)?;
+    let encoder = jpeg_encoder::Encoder::new(std::io::BufWriter::new(file), 75);
     encoder
         .encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Luma)
         .map_err(jpeg_io_error)

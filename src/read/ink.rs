@@ -209,9 +209,43 @@ pub fn clean_zone_counting_ink(
 /// two sides. Runs at the image's edge or wider than that (a dark lid beside the paper) are
 /// left alone. Returns how many columns were repaired.
 pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
+    repair_streaks_undoably(img, max_width).columns()
+}
+
+/// The columns `repair_streaks_undoably` replaced, with their pixels as they were: what
+/// took the dark columns of a photographed QR code for streaks can be undone.
+#[derive(Debug, Default)]
+pub struct StreakRepair {
+    /// (first column, end column exclusive, the original pixels row by row).
+    runs: Vec<(usize, usize, Vec<u8>)>,
+}
+
+impl StreakRepair {
+    /// How many columns were repaired.
+    pub fn columns(&self) -> usize {
+        self.runs.iter().map(|(start, end, _)| end - start).sum()
+    }
+
+    /// Puts the repaired columns of `img` back as they were.
+    pub fn undo(&self, img: &mut GrayImage) {
+        let w = img.width() as usize;
+        let raw: &mut [u8] = img;
+        for (start, end, original) in &self.runs {
+            let width = end - start;
+            for (row, was) in raw.chunks_exact_mut(w).zip(original.chunks_exact(width)) {
+                row[*start..*end].copy_from_slice(was);
+            }
+        }
+    }
+}
+
+/// `repair_streaks`, keeping what it replaced so that it can be undone. A page without
+/// streaks costs the same: nothing is kept.
+pub fn repair_streaks_undoably(img: &mut GrayImage, max_width: usize) -> StreakRepair {
+    let mut repair = StreakRepair::default();
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w < 8 || h < 8 {
-        return 0;
+        return repair;
     }
     // The paper's level from every fourth row: a percentile needs no more, and this runs on
     // every whole page.
@@ -221,7 +255,7 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
     }
     let paper = percentile(&sample, 70);
     if paper < 120 {
-        return 0;
+        return repair;
     }
     let dark_below = paper.saturating_sub(50);
     let raw: &mut [u8] = img;
@@ -242,7 +276,6 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
         }
     }
     let dark_col: Vec<bool> = counts.iter().map(|&n| n as usize * 10 > h * 6).collect();
-    let mut repaired = 0;
     let mut x = 1;
     while x < w - 1 {
         if !dark_col[x] {
@@ -259,6 +292,11 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
         }
         let (left, right) = (start - 1, end);
         let span = (right - left) as f64;
+        let mut original = Vec::with_capacity((end - start) * h);
+        for row in raw.chunks_exact(w) {
+            original.extend_from_slice(&row[start..end]);
+        }
+        repair.runs.push((start, end, original));
         for y in 0..h {
             let (a, b) = (raw[y * w + left] as f64, raw[y * w + right] as f64);
             for c in start..end {
@@ -266,9 +304,8 @@ pub fn repair_streaks(img: &mut GrayImage, max_width: usize) -> usize {
                 raw[y * w + c] = (a + (b - a) * t).round() as u8;
             }
         }
-        repaired += end - start;
     }
-    repaired
+    repair
 }
 
 /// Components smaller than this (pixels at 300 dpi, about 0.2 mm²) are not counted as
@@ -573,6 +610,23 @@ mod tests {
         assert_eq!(img.get_pixel(101, 150).0[0], 240);
         assert_eq!(img.get_pixel(5, 150).0[0], 40);
         assert_eq!(img.get_pixel(150, 50).0[0], 20);
+    }
+
+    #[test]
+    fn a_streak_repair_is_undone_exactly() {
+        let mut img = GrayImage::from_fn(60, 40, |x, y| {
+            image::Luma([(200 + (x * 7 + y * 3) % 50) as u8])
+        });
+        for y in 0..40 {
+            img.put_pixel(30, y, image::Luma([20]));
+            img.put_pixel(31, y, image::Luma([25 + y as u8]));
+        }
+        let before = img.clone();
+        let repair = repair_streaks_undoably(&mut img, 12);
+        assert_eq!(repair.columns(), 2);
+        assert_ne!(img, before);
+        repair.undo(&mut img);
+        assert_eq!(img, before);
     }
 
     #[test]
