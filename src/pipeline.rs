@@ -114,8 +114,7 @@ pub struct RunResult {
 
 pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let started = Instant::now();
-    std::fs::create_dir_all(cfg.out.join("crops"))
-        .with_context(|| format!("cannot create the output folder {}", cfg.out.display()))?;
+    let readable_by_others = crate::output::private::prepare(&cfg.out)?;
     let journal_header = journal::Header {
         urnscan_journal: journal::VERSION,
         campaign: cfg.campaign.id.clone(),
@@ -271,6 +270,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         0.0
     };
     summary.output = cfg.out.display().to_string();
+    summary.output_readable_by_others = readable_by_others;
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
     (summary.ocr_seconds, summary.ocr_lines) = crate::recognize::ocr_totals();
     summary.png_zlib_override = crate::read::tesseract_png::stored_pngs();

@@ -73,9 +73,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Like `write_atomic`, for a file written piece by piece (a PDF page after page): `write`
 /// gets the temporary file (buffered); on any error the temporary file is removed and the
-/// file under `path`, if any, is left as it was.
+/// file under `path`, if any, is left as it was. The file is readable by its owner only
+/// (0600): what urnscan writes into an output folder holds citizens' words.
 pub fn write_atomic_with(
     path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    write_atomic_mode(path, true, write)
+}
+
+/// `write_atomic_with` for a file with nothing personal in it (a blank form to print), left
+/// to the umask like any file a command writes.
+pub fn write_atomic_shared_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    write_atomic_mode(path, false, write)
+}
+
+/// Creates (or truncates) a file that only its owner may read and write (0600 on Unix).
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+fn write_atomic_mode(
+    path: &Path,
+    private: bool,
     write: &mut dyn FnMut(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = match path.parent() {
@@ -87,15 +114,20 @@ pub fn write_atomic_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp)
-        .map_err(anyhow::Error::from)
-        .and_then(|f| {
-            let mut buf = std::io::BufWriter::new(f);
-            write(&mut buf)?;
-            let f = buf.into_inner().map_err(|e| e.into_error())?;
-            f.sync_all()?;
-            Ok(())
-        });
+    // A temporary file left by a crash may have another mode: start afresh.
+    let _ = std::fs::remove_file(&tmp);
+    let created = if private {
+        create_private(&tmp)
+    } else {
+        std::fs::File::create(&tmp)
+    };
+    let written = created.map_err(anyhow::Error::from).and_then(|f| {
+        let mut buf = std::io::BufWriter::new(f);
+        write(&mut buf)?;
+        let f = buf.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        Ok(())
+    });
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));

@@ -4,8 +4,8 @@
 //! column name in either dialect (`table`), an output folder read back as records for the
 //! commands that work on a finished run (`folder`), the corrections people made
 //! (`corrections`), the journal of finished pages that makes a run resumable (`journal`),
-//! the ledger of serials (`ledger`), the run's summary (`summary`) and the review report
-//! made from an output folder (`report`).
+//! the ledger of serials (`ledger`), the run's summary (`summary`), the review report
+//! made from an output folder (`report`), and the output folder made private (`private`).
 
 pub mod corrections;
 pub mod csvfile;
@@ -13,6 +13,7 @@ pub mod folder;
 pub mod journal;
 pub mod ledger;
 pub mod records;
+pub mod private;
 pub mod report;
 pub mod rows;
 pub mod summary;

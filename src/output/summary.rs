@@ -63,6 +63,9 @@ pub struct Summary {
     /// Peak resident memory of the process, MiB (Linux only; 0 elsewhere).
     pub peak_rss_mib: f64,
     pub output: String,
+    /// The output folder existed already and others may read it (mode, e.g. `0755`): urnscan
+    /// keeps the folder's mode but says so once. None when only its owner can read it.
+    pub output_readable_by_others: Option<String>,
 }
 
 /// The process's peak resident set size in MiB, from /proc (VmHWM), or 0 when unknown.
@@ -112,6 +115,7 @@ impl Summary {
             peak_rss_mib: 0.0,
             accounting_errors: Vec::new(),
             output: String::new(),
+            output_readable_by_others: None,
         };
         for p in pages {
             // A file that yielded no page is accounted for as one rejected "page".
@@ -242,6 +246,13 @@ impl Summary {
             "\nResults in {}: contributions.csv, pages.csv (one row per page), crops/, summary.json,\n  report.html (the review report: open it in a browser)",
             self.output
         );
+        if let Some(mode) = &self.output_readable_by_others {
+            let _ = writeln!(
+                t,
+                "  warning: others can read this folder (mode {mode}), and it holds citizens' words and handwriting: `chmod 700 {}` keeps them to you",
+                self.output
+            );
+        }
         t
     }
 }

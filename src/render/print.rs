@@ -27,7 +27,7 @@ use super::pdf::{PdfImage, PdfPage, PdfWriter};
 use super::text::Fonts;
 use crate::campaign::{Campaign, Form, QrQuestion};
 use crate::error::UsageError;
-use crate::output::csvfile::write_atomic_with;
+use crate::output::csvfile::write_atomic_shared_with;
 
 /// The most forms one command prints: a print run larger than this is more likely a typo
 /// in `--serials` than a wish (and would take hours); split it into several files.
@@ -285,7 +285,7 @@ pub fn print(campaign: &Campaign, job: &PrintJob) -> anyhow::Result<PrintReport>
     let serials: Vec<String> = job.serials.iter().collect();
     let pages = serials.len();
     let size_pt = (mm_to_pt(job.form.width), mm_to_pt(job.form.height));
-    write_atomic_with(&job.out, &mut |file: &mut dyn Write| {
+    write_atomic_shared_with(&job.out, &mut |file: &mut dyn Write| {
         let mut pdf = PdfWriter::new(file, pages)?;
         for chunk in serials.chunks(chunk_size()) {
             let drawn: Vec<anyhow::Result<PdfPage>> = chunk
