@@ -50,7 +50,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every page was read (blank and duplicate pages are fine)
   1  the run completed, but some pages were rejected (see pages.csv)
-  2  usage error, or the campaign layout is invalid
+  2  usage error, the campaign layout is invalid, or another run is writing the output folder
   3  input/output failure (missing input, output folder not writable, disk full)
   4  internal error: the page accounting does not balance (a bug: please report it)";
 

@@ -115,6 +115,11 @@ pub struct RunResult {
 pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     let readable_by_others = crate::output::private::prepare(&cfg.out)?;
+    // Held until the run returns, however it ends.
+    let lock = crate::output::lock::OutputLock::acquire(&cfg.out)?;
+    if let Some(note) = lock.took_over_note() {
+        eprintln!("{note}");
+    }
     let journal_header = journal::Header {
         urnscan_journal: journal::VERSION,
         campaign: cfg.campaign.id.clone(),

@@ -5,15 +5,17 @@
 //! commands that work on a finished run (`folder`), the corrections people made
 //! (`corrections`), the journal of finished pages that makes a run resumable (`journal`),
 //! the ledger of serials (`ledger`), the run's summary (`summary`), the review report
-//! made from an output folder (`report`), and the output folder made private (`private`).
+//! made from an output folder (`report`), and the output folder made private (`private`)
+//! and locked while a run writes it (`lock`).
 
 pub mod corrections;
 pub mod csvfile;
 pub mod folder;
 pub mod journal;
 pub mod ledger;
-pub mod records;
+pub mod lock;
 pub mod private;
+pub mod records;
 pub mod report;
 pub mod rows;
 pub mod summary;
