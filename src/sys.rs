@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io;
+use std::path::Path;
 
 use memmap2::{Mmap, UncheckedAdvice};
 
@@ -54,6 +55,100 @@ pub fn restore_default_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// Whether a process with this pid exists on this host (owned by us or not).
+pub fn process_exists(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        if pid <= 0 {
+            return false;
+        }
+        // SAFETY: signal 0 sends nothing: kill only checks that the process exists and may
+        // be signalled; it reads no memory of ours.
+        let r = unsafe { libc::kill(pid, 0) };
+        // EPERM: it exists, owned by someone else.
+        r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+#[cfg(unix)]
+mod fatal_signal {
+    use std::ffi::CString;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    /// The file to remove when SIGINT, SIGTERM or SIGHUP ends the process: a CString leaked
+    /// by `set`, or null.
+    pub static PATH: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+    pub const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+    pub extern "C" fn on_signal(sig: libc::c_int) {
+        let p = PATH.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        // SAFETY: `p` is null or a CString leaked by `remove_on_fatal_signal`, swapped out
+        // so that nothing frees it meanwhile; unlink, signal and raise are
+        // async-signal-safe. The default action is restored and the signal raised again:
+        // the process ends as it would have without the handler, and its parent sees the
+        // signal.
+        unsafe {
+            if !p.is_null() {
+                libc::unlink(p);
+            }
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// Frees a CString leaked by `remove_on_fatal_signal`.
+    pub fn free(p: *mut libc::c_char) {
+        if !p.is_null() {
+            // SAFETY: `p` came from CString::into_raw and was swapped out of PATH, so the
+            // handler can no longer reach it.
+            drop(unsafe { CString::from_raw(p) });
+        }
+    }
+}
+
+/// Removes `path` if SIGINT (Ctrl-C), SIGTERM or SIGHUP ends the process, which then ends
+/// as the signal's default action would: a signal ends the process without running
+/// destructors, and a lock file must not outlive its run. One path at a time.
+pub fn remove_on_fatal_signal(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        use std::sync::atomic::Ordering;
+        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+            return;
+        };
+        fatal_signal::free(fatal_signal::PATH.swap(c.into_raw(), Ordering::SeqCst));
+        let handler = fatal_signal::on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        for sig in fatal_signal::SIGNALS {
+            // SAFETY: installs a handler that only calls async-signal-safe functions on
+            // memory it owns (see `on_signal`).
+            unsafe {
+                libc::signal(sig, handler);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// The file is being removed normally: the handler must not remove a file that another
+/// run may create under the same name afterwards. The handler stays installed and, with no
+/// path, only ends the process as the default action would.
+pub fn forget_fatal_signal_path() {
+    #[cfg(unix)]
+    fatal_signal::free(
+        fatal_signal::PATH.swap(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst),
+    );
 }
 
 /// The binary's own `deflateInit2_`, which makes Tesseract's internal PNG round trip cheap:

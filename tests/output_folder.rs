@@ -133,9 +133,12 @@ fn ctrl_c_releases_the_lock() {
         assert!(Instant::now() < deadline, "no lock file appeared");
         std::thread::sleep(Duration::from_millis(2));
     }
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: sends SIGINT to the child this test started.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    // What Ctrl-C sends.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
     let status = child.wait().unwrap();
     if status.signal() != Some(libc::SIGINT) {
         // The run finished between the lock appearing and the signal: nothing to check.

@@ -11,20 +11,20 @@ use urnscan::slip::find_page_qr;
 
 const REQUIRED_EXACT: usize = 94;
 
+/// One way of turning an image.
+type Turn = fn(&image::GrayImage) -> image::GrayImage;
+
+mod common;
+
 fn photos() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/qr-photos");
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing: CI must have the shared QR photographs",
+    common::cannot_run(&format!(
+        "{} not found (the shared QR photographs): the QR search was not measured",
         dir.display()
-    );
-    eprintln!(
-        "SKIPPED: {} not found: the QR photographs were not read",
-        dir.display()
-    );
+    ));
     None
 }
 
@@ -55,10 +55,7 @@ fn cases(dir: &Path) -> Vec<(String, image::GrayImage, String)> {
     all
 }
 
-fn exact(
-    cases: &[(String, image::GrayImage, String)],
-    turn: fn(&image::GrayImage) -> image::GrayImage,
-) -> (usize, Vec<String>) {
+fn exact(cases: &[(String, image::GrayImage, String)], turn: Turn) -> (usize, Vec<String>) {
     let mut n = 0;
     let mut missed = Vec::new();
     for (name, img, payload) in cases {
@@ -77,7 +74,7 @@ fn real_photographs_of_qr_codes_are_read_exactly_in_every_orientation() {
     let Some(dir) = photos() else { return };
     let cases = cases(&dir);
     assert_eq!(cases.len(), 97, "the folder should hold 97 images");
-    let turns: [(&str, fn(&image::GrayImage) -> image::GrayImage); 4] = [
+    let turns: [(&str, Turn); 4] = [
         ("original", |i| i.clone()),
         ("90°", image::imageops::rotate90),
         ("180°", image::imageops::rotate180),

@@ -117,7 +117,7 @@ impl OutputLock {
         for _ in 0..2 {
             match create_with(&path, &me.to_text()) {
                 Ok(()) => {
-                    signals::release_on_signal(&path);
+                    crate::sys::remove_on_fatal_signal(&path);
                     return Ok(OutputLock { path, took_over });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -192,7 +192,7 @@ impl OutputLock {
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        signals::forget();
+        crate::sys::forget_fatal_signal_path();
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -222,23 +222,8 @@ fn hostname() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-#[cfg(unix)]
 fn pid_exists(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 sends nothing; kill only checks that the process exists and may be
-    // signalled (EPERM: it exists, owned by someone else).
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn pid_exists(_pid: u32) -> bool {
-    true
+    crate::sys::process_exists(pid)
 }
 
 /// Field 22 of /proc/PID/stat (Linux): when the process started, in ticks after boot.
@@ -272,71 +257,6 @@ fn utc_now() -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// Removing the lock file when the run is stopped by a signal, which ends the process
-/// without running destructors. The handler only calls async-signal-safe functions
-/// (unlink, signal, raise) on a path prepared beforehand.
-#[cfg(unix)]
-mod signals {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    use std::path::Path;
-    use std::sync::atomic::{AtomicPtr, Ordering};
-
-    static LOCK_PATH: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
-    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
-
-    extern "C" fn on_signal(sig: libc::c_int) {
-        let p = LOCK_PATH.swap(std::ptr::null_mut(), Ordering::SeqCst);
-        // SAFETY: `p` is null or a CString leaked by `release_on_signal`, never freed while
-        // the handler may run; unlink, signal and raise are async-signal-safe. The default
-        // action is restored and the signal raised again, so that the process ends as it
-        // would have without the handler (and its parent sees the signal).
-        unsafe {
-            if !p.is_null() {
-                libc::unlink(p);
-            }
-            libc::signal(sig, libc::SIG_DFL);
-            libc::raise(sig);
-        }
-    }
-
-    pub fn release_on_signal(path: &Path) {
-        let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
-            return;
-        };
-        let old = LOCK_PATH.swap(c.into_raw(), Ordering::SeqCst);
-        if !old.is_null() {
-            // SAFETY: `old` came from CString::into_raw above and is no longer reachable
-            // from the handler (swapped out).
-            drop(unsafe { CString::from_raw(old) });
-        }
-        for sig in SIGNALS {
-            let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            // SAFETY: installs a handler that only calls async-signal-safe functions.
-            unsafe {
-                libc::signal(sig, handler);
-            }
-        }
-    }
-
-    /// The lock is being released normally: the handler must not remove a lock file that
-    /// another run may create under the same name afterwards. The handler stays installed
-    /// and, with no path, only ends the process as the default action would.
-    pub fn forget() {
-        let old = LOCK_PATH.swap(std::ptr::null_mut(), Ordering::SeqCst);
-        if !old.is_null() {
-            // SAFETY: as in `release_on_signal`.
-            drop(unsafe { CString::from_raw(old) });
-        }
-    }
-}
-
-#[cfg(not(unix))]
-mod signals {
-    pub fn release_on_signal(_path: &std::path::Path) {}
-    pub fn forget() {}
 }
 
 #[cfg(test)]
