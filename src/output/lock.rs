@@ -143,7 +143,15 @@ impl OutputLock {
                     .into());
                 }
                 Some(h) => took_over = Some(h),
-                // Unreadable: not written by urnscan's atomic create, so no run holds it.
+                None if just_written(&path) => {
+                    return Err(UsageError(format!(
+                        "another urnscan run is starting to write into {} (lock file {}): wait until it ends, or give another --out folder",
+                        out.display(),
+                        path.display()
+                    ))
+                    .into());
+                }
+                // Unreadable and old: no run of urnscan holds it.
                 None => {
                     took_over = Some(Holder {
                         pid: 0,
@@ -198,7 +206,10 @@ impl Drop for OutputLock {
 }
 
 /// Creates `path` with `text` in one step: a temporary file beside it, hard-linked under
-/// the name (failing with AlreadyExists if the name is taken), then removed.
+/// the name (failing with AlreadyExists if the name is taken), then removed. Where the
+/// file system has no hard links (FAT or exFAT on a USB stick, some network shares), the
+/// name is created exclusively and then written: another run may then see it empty for an
+/// instant, which `acquire` takes for a run starting.
 fn create_with(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_file_name(format!(".{FILE}.tmp-{}", std::process::id()));
@@ -209,7 +220,27 @@ fn create_with(path: &Path, text: &str) -> std::io::Result<()> {
     })();
     let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
     let _ = std::fs::remove_file(&tmp);
-    linked
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(path)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        }
+        other => other,
+    }
+}
+
+/// Whether the file was changed in the last few seconds.
+fn just_written(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() < 5)
 }
 
 fn hostname() -> String {
@@ -300,6 +331,22 @@ mod tests {
         let lock = OutputLock::acquire(d.path()).unwrap();
         assert_eq!(lock.took_over, Some(dead));
         assert!(lock.took_over_note().unwrap().contains("no longer running"));
+    }
+
+    #[test]
+    fn an_empty_lock_is_a_run_starting_until_it_is_old() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join(FILE);
+        let f = std::fs::File::create(&path).unwrap();
+        let err = OutputLock::acquire(d.path()).unwrap_err();
+        assert!(err.to_string().contains("starting"), "{err}");
+        let old = SystemTime::now() - std::time::Duration::from_secs(60);
+        f.set_modified(old).unwrap();
+        let lock = OutputLock::acquire(d.path()).unwrap();
+        assert!(lock
+            .took_over_note()
+            .unwrap()
+            .contains("not a lock urnscan wrote"));
     }
 
     #[test]
