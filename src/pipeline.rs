@@ -110,12 +110,15 @@ fn remove_crops(dir: &std::path::Path) -> anyhow::Result<()> {
 
 pub struct RunResult {
     pub summary: Summary,
+    /// The output folder's lock: whoever writes more into the folder after the run (the
+    /// report) holds it until done; dropping it releases the folder.
+    pub lock: crate::output::lock::OutputLock,
 }
 
 pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     let readable_by_others = crate::output::private::prepare(&cfg.out)?;
-    // Held until the run returns, however it ends.
+    // Held until the run's result is dropped, or until it returns an error.
     let lock = crate::output::lock::OutputLock::acquire(&cfg.out)?;
     if let Some(note) = lock.took_over_note() {
         eprintln!("{note}");
@@ -285,7 +288,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         .collect();
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
-    Ok(RunResult { summary })
+    Ok(RunResult { summary, lock })
 }
 
 /// Checks that nothing was lost or counted twice on the way from files to rows: every work

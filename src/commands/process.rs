@@ -72,8 +72,9 @@ pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let cfg = process_config(&request(&args))?;
     let result = pipeline::run(&cfg)?;
     // Made from the CSV files just written, exactly as `urnscan report` makes it, so that
-    // both give the same page.
+    // both give the same page; the folder stays locked until it is written.
     report::write(&cfg.out)?;
+    drop(result.lock);
     let s = &result.summary;
     if args.json {
         println!("{}", serde_json::to_string_pretty(s)?);
