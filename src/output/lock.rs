@@ -126,7 +126,12 @@ impl OutputLock {
                         .context(format!("cannot create the lock file {}", path.display())))
                 }
             }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                // Released meanwhile: try again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(_) => String::new(),
+            };
             match Holder::parse(&text) {
                 Some(h) if h.alive() => {
                     return Err(UsageError(format!(
