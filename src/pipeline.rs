@@ -268,6 +268,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     summary.personal_data = cfg.personal_data;
     summary.campaign = cfg.campaign.id.clone();
     summary.layout = cfg.campaign.origin.clone();
+    summary.checkbox_titles = cfg.campaign.checkbox_group_titles();
     summary.batch = cfg.batch.clone();
     summary.files = files.len();
     summary.jobs = cfg.jobs;

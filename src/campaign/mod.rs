@@ -134,6 +134,25 @@ impl Campaign {
         ids
     }
 
+    /// Each checkbox group's title as its form prints it ("Âge :" gives "Âge"), by group
+    /// id: the report's words for the group's column.
+    pub fn checkbox_group_titles(&self) -> std::collections::BTreeMap<String, String> {
+        let mut titles = std::collections::BTreeMap::new();
+        for form in &self.forms {
+            for zone in &form.zones {
+                if let Zone::Checkbox(g) = zone {
+                    let title = g.label.trim().trim_end_matches(':').trim_end();
+                    if !title.is_empty() {
+                        titles
+                            .entry(g.id.clone())
+                            .or_insert_with(|| title.to_string());
+                    }
+                }
+            }
+        }
+        titles
+    }
+
     /// The payload a form with these values carries (what the printer encodes).
     pub fn payload_for(&self, form: &str, question: &str, urn: &str, serial: &str) -> String {
         self.payload.render(form, question, urn, serial)
@@ -152,6 +171,13 @@ mod tests {
         assert_eq!(c.questions.len(), 3);
         assert_eq!(c.urns.len(), 13);
         assert_eq!(c.checkbox_group_ids(), vec!["profil", "age"]);
+        assert_eq!(
+            c.checkbox_group_titles().into_iter().collect::<Vec<_>>(),
+            vec![
+                ("age".to_string(), "Âge".to_string()),
+                ("profil".to_string(), "Vous êtes".to_string())
+            ]
+        );
         let slip = c.form("slip-a5").unwrap();
         assert_eq!(slip.text_zones().count(), 1);
         let sheet = c.form("sheet-a4").unwrap();

@@ -3,6 +3,7 @@
 //! working on a finished run share (the report, the review sheet, the Decidim export and
 //! the evaluation), so that they agree on what a folder is and what its columns mean.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -31,6 +32,9 @@ pub struct OutputFolder {
     pub dialect: Dialect,
     /// Whether the run masked personal data (from summary.json; masked when unknown).
     pub personal_data: PersonalData,
+    /// Checkbox groups' titles as the form prints them (from summary.json; none when
+    /// unknown).
+    pub checkbox_titles: BTreeMap<String, String>,
 }
 
 impl OutputFolder {
@@ -62,10 +66,15 @@ impl OutputFolder {
         };
         let contributions = read(CONTRIBUTIONS_FILE, REQUIRED_CONTRIBUTION_COLUMNS)?;
         let pages = read(PAGES_FILE, REQUIRED_PAGE_COLUMNS)?;
-        let personal_data = std::fs::read(out.join(SUMMARY_FILE))
+        let summary = std::fs::read(out.join(SUMMARY_FILE))
             .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| serde_json::from_value(v["personal_data"].clone()).ok())
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let field = |name: &str| summary.as_ref().map(|v| v[name].clone());
+        let personal_data = field("personal_data")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        let checkbox_titles = field("checkbox_titles")
+            .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
         Ok(OutputFolder {
             dir: out.to_path_buf(),
@@ -76,6 +85,7 @@ impl OutputFolder {
                 .map_err(|e| not_ours(format!("{PAGES_FILE}: {e}")))?,
             dialect: contributions.dialect,
             personal_data,
+            checkbox_titles,
         })
     }
 

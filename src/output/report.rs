@@ -36,6 +36,8 @@ pub const REPORT_FILE: &str = "report.html";
 pub struct ReportData {
     pub contributions: Vec<ContributionRecord>,
     pub pages: Vec<PageRecord>,
+    /// Checkbox groups' titles as the campaign's form prints them, by group id.
+    pub checkbox_titles: std::collections::BTreeMap<String, String>,
 }
 
 /// What was written, for the command's message.
@@ -63,6 +65,7 @@ pub fn load(out: &Path) -> anyhow::Result<ReportData> {
     Ok(ReportData {
         contributions: folder.contributions,
         pages: folder.pages,
+        checkbox_titles: folder.checkbox_titles,
     })
 }
 
@@ -120,8 +123,12 @@ fn rejection_label(code: &str) -> &str {
     }
 }
 
-/// A checkbox group's title in the report: its column name, capitalised.
-fn group_title(group: &str) -> String {
+/// A checkbox group's title in the report: the form's own (`titles`), else its column
+/// name, capitalised.
+fn group_title(group: &str, titles: &std::collections::BTreeMap<String, String>) -> String {
+    if let Some(title) = titles.get(group) {
+        return title.clone();
+    }
     let mut chars = group.chars();
     chars
         .next()
@@ -534,7 +541,7 @@ fn contributions(h: &mut String, data: &ReportData) {
             group.len()
         );
         for c in group {
-            card(h, c, shown < EAGER_CROPS);
+            card(h, c, shown < EAGER_CROPS, &data.checkbox_titles);
             shown += 1;
         }
         h.push_str("</section>\n");
@@ -547,7 +554,12 @@ const EAGER_CROPS: usize = 50;
 
 /// One contribution: the crop on the left, what was read and where it comes from on the
 /// right.
-fn card(h: &mut String, c: &ContributionRecord, eager: bool) {
+fn card(
+    h: &mut String,
+    c: &ContributionRecord,
+    eager: bool,
+    titles: &std::collections::BTreeMap<String, String>,
+) {
     let _ = write!(
         h,
         "<article class=\"contribution{}\" id=\"c-{}\" data-urn=\"{}\" data-question=\"{}\" data-review=\"{}\" data-reasons=\"{}\">\n<div class=\"crop\">",
@@ -644,7 +656,7 @@ fn card(h: &mut String, c: &ContributionRecord, eager: bool) {
         } else {
             t.codes.join(", ")
         };
-        lines.push((group_title(&t.group), ticked, false));
+        lines.push((group_title(&t.group, titles), ticked, false));
     }
     lines.push(("Scan".to_string(), scan, false));
     h.push_str("<dl>\n");
@@ -733,6 +745,7 @@ mod tests {
                 detail: "a & b <i>".into(),
                 ..PageRecord::default()
             }],
+            ..Default::default()
         };
         let html = render(&data);
         // Only the page's own two scripts, and no tag made from the data.
@@ -760,6 +773,7 @@ mod tests {
         let html = render(&ReportData {
             contributions: vec![contribution("x-000001-Q1", true)],
             pages: Vec::new(),
+            ..Default::default()
         });
         let policy = html
             .split("Content-Security-Policy\" content=\"")
@@ -820,6 +834,7 @@ mod tests {
                 contribution("d", true),
             ],
             pages: vec![],
+            ..Default::default()
         };
         let html = render(&data);
         let at = |id: &str| {
@@ -845,6 +860,7 @@ mod tests {
                     ..PageRecord::default()
                 })
                 .collect(),
+            ..Default::default()
         };
         let c = counts(&data);
         assert_eq!(
@@ -876,6 +892,7 @@ mod tests {
         let html = render(&ReportData {
             contributions: vec![c],
             pages: vec![],
+            ..Default::default()
         });
         assert!(
             html.contains("<dt>Quartier_vie</dt><dd>nord</dd>"),
@@ -885,12 +902,29 @@ mod tests {
     }
 
     #[test]
+    fn a_group_is_titled_as_its_form_prints_it() {
+        let mut c = contribution("a", false);
+        c.ticks = vec![Ticks {
+            group: "age".into(),
+            codes: vec!["65_plus".into()],
+        }];
+        let titles = [("age".to_string(), "Âge".to_string())].into();
+        let html = render(&ReportData {
+            contributions: vec![c],
+            checkbox_titles: titles,
+            ..Default::default()
+        });
+        assert!(html.contains("<dt>Âge</dt><dd>65_plus</dd>"), "{html}");
+    }
+
+    #[test]
     fn crops_after_the_first_ones_load_lazily() {
         let data = ReportData {
             contributions: (0..EAGER_CROPS + 2)
                 .map(|i| contribution(&format!("n{i}"), false))
                 .collect(),
             pages: vec![],
+            ..Default::default()
         };
         let html = render(&data);
         assert_eq!(html.matches("<img ").count(), EAGER_CROPS + 2);
@@ -918,6 +952,7 @@ mod tests {
                 page("a.jpg", "ok", "", ""),
                 page("z.jpg", "rejected", "no_qr", "no QR code found"),
             ],
+            ..Default::default()
         };
         let html = render(&data);
         assert!(html

@@ -42,6 +42,9 @@ pub struct Summary {
     pub personal_data: super::rows::PersonalData,
     /// urn id → question id → contributions.
     pub contributions_by_urn_question: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Each checkbox group's title as the campaign's form prints it, by group id: the
+    /// report's words for those columns (`urnscan report` finds them here).
+    pub checkbox_titles: BTreeMap<String, String>,
     pub problems: Vec<Problem>,
     pub duplicates: Vec<Problem>,
     pub jobs: usize,
@@ -103,6 +106,7 @@ impl Summary {
             reviewed: contributions.iter().filter(|c| c.reviewed).count(),
             personal_data: Default::default(),
             contributions_by_urn_question: BTreeMap::new(),
+            checkbox_titles: BTreeMap::new(),
             problems: Vec::new(),
             duplicates: Vec::new(),
             jobs: 0,
