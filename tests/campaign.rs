@@ -254,7 +254,11 @@ fn another_campaign_drives_every_column() {
 
     // The report shows the group; the review sheet carries it.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("<dt>Mode</dt>"), "no line for group mode");
+    // Titled as the campaign's form prints the group ("Vous venez :").
+    assert!(
+        html.contains("<dt>Vous venez</dt>"),
+        "no line for group mode"
+    );
     assert!(!html.contains("<dt>Profil</dt>"));
     let sheet = d.path().join("sheet.csv");
     run(
