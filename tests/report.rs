@@ -119,7 +119,9 @@ fn report_command_regenerates_the_same_file() {
     let run = sample_run();
     let copy = run.dir.path().join("regenerated");
     std::fs::create_dir(&copy).unwrap();
-    for f in ["contributions.csv", "pages.csv"] {
+    // What an output folder holds: the CSVs, and summary.json for the checkbox groups'
+    // titles as the campaign's form prints them.
+    for f in ["contributions.csv", "pages.csv", "summary.json"] {
         std::fs::copy(run.out.join(f), copy.join(f)).unwrap();
     }
     let o = bin().arg("report").arg(&copy).output().unwrap();
