@@ -168,7 +168,7 @@ coded! {
 coded! {
     /// Why an answer should be checked by a person (contributions.csv `review_reasons`).
     ReviewReason {
-        /// Tesseract failed on the zone.
+        /// The recognizer failed on the zone.
         OcrFailed = "ocr_failed", "échec de la lecture";
         /// Ink in the zone but nothing read.
         NoText = "no_text", "encre mais rien lu";
