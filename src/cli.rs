@@ -13,7 +13,7 @@ use crate::commands::layout::LayoutCommand;
 use crate::commands::ocr::OcrArgs;
 use crate::commands::process::ProcessArgs;
 use crate::commands::report::ReportArgs;
-use crate::commands::review::ReviewCommand;
+use crate::commands::review::ReviewArgs;
 
 /// The commands for tests and measurements, with their line in `urnscan --help`. They are
 /// listed apart, after the agent's commands: clap puts every subcommand under one heading,
@@ -87,11 +87,10 @@ pub enum Command {
         after_help = "Exit codes:\n  0  report written\n  2  OUT is not an output folder of `urnscan process`\n  3  the report cannot be written"
     )]
     Report(ReportArgs),
-    /// Have a person check the answers that need it: export a review sheet, apply it.
-    Review {
-        #[command(subcommand)]
-        command: ReviewCommand,
-    },
+    /// Have a person check the answers that need it: `urnscan review OUT` opens them in the
+    /// browser, one at a time (or export a review sheet, apply it).
+    #[command(after_help = crate::commands::review::EXIT_CODES_HELP)]
+    Review(ReviewArgs),
     /// Export a run's contributions for another tool.
     Export {
         #[command(subcommand)]

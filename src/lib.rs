@@ -30,6 +30,7 @@ pub mod privacy;
 pub mod read;
 pub mod recognize;
 pub mod render;
+pub mod review;
 pub mod slip;
 // The one module where `unsafe` is allowed (Cargo.toml's [lints] deny it elsewhere).
 #[allow(unsafe_code)]

@@ -27,7 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Process(args) => commands::process::run(args),
         Command::Report(args) => commands::report::run(args),
-        Command::Review { command } => commands::review::run(command),
+        Command::Review(args) => commands::review::run(args),
         Command::Export { command } => commands::export::run(command),
         Command::Forms { command } => commands::forms::run(command),
         Command::Layout { command } => commands::layout::run(command),

@@ -184,6 +184,8 @@ coded! {
         MultipleTicks = "multiple_ticks", "plusieurs cases cochées";
         /// A phone number or an e-mail address in the answer (masked unless kept).
         PersonalData = "personal_data", "données personnelles";
+        /// A person decided in review that nobody can read it: kept, never exported.
+        Illegible = "illegible", "illisible (décision d'un agent)";
     }
 }
 

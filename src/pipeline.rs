@@ -18,6 +18,7 @@ use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::corrections::Corrections;
 use crate::output::csvfile::write_atomic;
+use crate::output::decisions;
 use crate::output::journal::{self, Journal, PageKey};
 use crate::output::ledger::{fingerprint, Entry as LedgerEntry, Ledger};
 use crate::output::records::{ContributionRecord, PageRecord};
@@ -234,35 +235,50 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
             });
         }
     }
-    let corrections = Corrections::load(&cfg.out)?;
-    let contributions: Vec<ContributionRecord> = pages
+    let answers: Vec<ContributionRecord> = pages
         .iter()
-        .flat_map(|p| {
-            contribution_records(
-                &cfg.campaign,
-                &cfg.batch,
-                cfg.personal_data,
-                &corrections,
-                p,
-            )
-        })
+        .flat_map(|p| contribution_records(&cfg.campaign, &cfg.batch, cfg.personal_data, p))
         .collect();
-    let page_records: Vec<PageRecord> = pages
+    // People's decisions from earlier reviews of this folder win over the reading.
+    let corrections = Corrections::load(&cfg.out)?;
+    let (contributions, not_answers) =
+        decisions::split(answers.clone(), &corrections, cfg.personal_data);
+    let mut page_records: Vec<PageRecord> = pages
         .iter()
         .map(|p| page_record(&cfg.campaign, p))
         .collect();
-    let accounting = check_accounting(&files, &work, &page_records, &pages, contributions.len());
+    decisions::annotate_pages(
+        &mut page_records,
+        &answers.iter().collect::<Vec<_>>(),
+        &not_answers,
+    );
+    let accounting = check_accounting(
+        &files,
+        &work,
+        &page_records,
+        &pages,
+        contributions.len() + not_answers.len(),
+    );
     PageRecord::write_all(&cfg.out.join("pages.csv"), cfg.dialect, &page_records)?;
+    let header = contributions_header(&cfg.campaign);
     ContributionRecord::write_all(
         &cfg.out.join("contributions.csv"),
         cfg.dialect,
-        &contributions_header(&cfg.campaign),
+        &header,
         &contributions,
     )?;
+    let not_answers_file = cfg.out.join(decisions::NOT_ANSWERS_FILE);
+    if !not_answers.is_empty() {
+        ContributionRecord::write_all(&not_answers_file, cfg.dialect, &header, &not_answers)?;
+    } else if not_answers_file.exists() {
+        std::fs::remove_file(&not_answers_file)
+            .with_context(|| format!("cannot remove {}", not_answers_file.display()))?;
+    }
     ledger.save(&cfg.ledger)?;
     journal.compact(&journal_header, &results)?;
 
     let mut summary = Summary::new(&pages, &contributions);
+    summary.not_answers = not_answers.len();
     summary.accounting_errors = accounting;
     summary.resumed = resumed;
     summary.personal_data = cfg.personal_data;

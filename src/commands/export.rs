@@ -68,11 +68,13 @@ pub fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
         },
     )?;
     println!(
-        "urnscan export: {} proposal(s) in {} ({} held back until reviewed, {} without text)",
+        "urnscan export: {} proposal(s) in {} ({} held back until reviewed, {} without text, \
+         {} illegible)",
         e.proposals,
         file.display(),
         e.held_back,
-        e.empty
+        e.empty,
+        e.illegible
     );
     if mapping.is_none() {
         eprintln!(

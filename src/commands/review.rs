@@ -1,13 +1,34 @@
-//! `urnscan review export` and `urnscan review apply`: a sheet of the answers a person must
-//! check, and its corrections carried back into the output folder.
+//! `urnscan review OUT`: the answers a person must check, in the browser (`urnscan::review`);
+//! `urnscan review export` and `urnscan review apply`: the same as a spreadsheet, and its
+//! corrections carried back into the output folder.
 
+use std::io::Write;
 use std::path::Path;
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use urnscan::error::ExitCode;
 use urnscan::handoff::review;
 use urnscan::output::report;
+use urnscan::review::{Options, ReviewServer};
+
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  stopped (Ctrl-C), or the sheet written or applied\n  2  OUT is not an output folder of `urnscan process`, a run is writing into it, the port is taken, or the sheet does not match the folder\n  3  a file cannot be read or written";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ReviewArgs {
+    #[command(subcommand)]
+    pub command: Option<ReviewCommand>,
+    /// The output folder of `urnscan process` whose answers to review in the browser.
+    #[arg(required = true)]
+    pub out: Option<PathBuf>,
+    /// The port on 127.0.0.1 (default: a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+    /// Print the address but do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -39,7 +60,12 @@ pub enum ReviewCommand {
     },
 }
 
-pub fn run(command: ReviewCommand) -> anyhow::Result<ExitCode> {
+pub fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
+    let Some(command) = args.command else {
+        // clap requires OUT when no subcommand is given.
+        let out = args.out.unwrap_or_default();
+        return serve(&out, args.port, !args.no_browser);
+    };
     match command {
         ReviewCommand::Export {
             out,
@@ -49,6 +75,34 @@ pub fn run(command: ReviewCommand) -> anyhow::Result<ExitCode> {
         } => export(&out, sheet.as_deref(), all, force),
         ReviewCommand::Apply { out, sheet } => apply(&out, &sheet),
     }
+}
+
+fn serve(out: &Path, port: u16, open_browser: bool) -> anyhow::Result<ExitCode> {
+    let server = ReviewServer::bind(out, &Options { port })?;
+    let url = server.url();
+    // The address first, alone on its line: scripts and tests read it from there.
+    println!("{url}");
+    std::io::stdout().flush()?;
+    eprintln!(
+        "urnscan review: the answers of {} are served at the address above (this computer \
+         only); every decision is saved in {} as it is made. Ctrl-C stops the server.",
+        out.display(),
+        out.join("corrections.csv").display()
+    );
+    if open_browser {
+        // The desktop's default browser; none (a server, ssh) is not an error.
+        if std::process::Command::new("xdg-open")
+            .arg(&url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_err()
+        {
+            eprintln!("urnscan review: no browser could be opened: open the address above");
+        }
+    }
+    server.serve()?;
+    Ok(ExitCode::Success)
 }
 
 fn export(out: &Path, sheet: Option<&Path>, all: bool, force: bool) -> anyhow::Result<ExitCode> {

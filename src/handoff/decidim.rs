@@ -23,6 +23,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::error::UsageError;
+use crate::outcome::ReviewReason;
 use crate::output::csvfile::write_atomic;
 use crate::output::folder::OutputFolder;
 
@@ -172,6 +173,10 @@ pub struct Exported {
     pub held_back: usize,
     /// Answers with no text at all (a person must read the crop), not exported.
     pub empty: usize,
+    /// Answers a person decided were illegible: never exported, even with
+    /// `include_unreviewed` (answers decided not to be answers are not in the folder's
+    /// contributions at all).
+    pub illegible: usize,
 }
 
 /// Writes the import file for the contributions of `out` to `file`.
@@ -182,6 +187,10 @@ pub fn export(out: &Path, file: &Path, opts: &Options) -> anyhow::Result<Exporte
     let mut rows = Vec::new();
     for c in &folder.contributions {
         let text = c.text.as_str();
+        if c.review_reasons.contains(&ReviewReason::Illegible) {
+            report.illegible += 1;
+            continue;
+        }
         if text.trim().is_empty() {
             report.empty += 1;
             continue;

@@ -175,13 +175,7 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
             continue;
         }
         seen.insert(id.clone(), corrected.clone());
-        accepted.push((
-            id,
-            Correction {
-                ocr_text: ocr.to_string(),
-                corrected_text: corrected,
-            },
-        ));
+        accepted.push((id, Correction::corrected(ocr, &corrected)));
     }
     if !problems.is_empty() {
         let more = problems.len().saturating_sub(SHOWN_PROBLEMS);
@@ -197,21 +191,15 @@ pub fn apply(out: &Path, sheet: &Path) -> anyhow::Result<Applied> {
         return Err(UsageError(msg).into());
     }
 
-    let mut corrections = Corrections::load(out)?;
-    for (id, c) in accepted {
-        if corrections.get(&id) != Some(c.corrected_text.as_str()) {
-            applied.corrected += 1;
-        }
-        corrections.insert(id, c);
-    }
+    let before = Corrections::load(out)?;
+    let changed: Vec<(String, Correction)> = accepted
+        .into_iter()
+        .filter(|(id, c)| before.get(id) != Some(c.corrected_text.as_str()))
+        .collect();
+    applied.corrected = changed.len();
+    Corrections::append(out, &changed)?;
+    let corrections = Corrections::load(out)?;
     applied.total = corrections.len();
-    corrections.save(out)?;
-    let mut records = folder.contributions.clone();
-    for c in &mut records {
-        if let Some(corrected) = corrections.get(&c.contribution_id) {
-            c.apply_correction(corrected, folder.personal_data);
-        }
-    }
-    folder.rewrite_contributions(&records)?;
+    folder.write_decisions(&corrections)?;
     Ok(applied)
 }

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::corrections::Corrections;
 use super::csvfile::{write_atomic, Dialect};
+use super::decisions::{self, NOT_ANSWERS_FILE};
 use super::records::{
     ContributionRecord, PageRecord, REQUIRED_CONTRIBUTION_COLUMNS, REQUIRED_PAGE_COLUMNS,
 };
@@ -25,9 +27,13 @@ pub const SUMMARY_FILE: &str = "summary.json";
 pub struct OutputFolder {
     pub dir: PathBuf,
     pub contributions: Vec<ContributionRecord>,
+    /// The answers a person decided were not answers (not-answers.csv; none when absent).
+    pub not_answers: Vec<ContributionRecord>,
     /// contributions.csv's header as the file has it (rewrites keep it).
     pub contributions_header: Vec<String>,
     pub pages: Vec<PageRecord>,
+    /// pages.csv's dialect.
+    pub pages_dialect: Dialect,
     /// The dialect contributions.csv was written in (`--excel` or not).
     pub dialect: Dialect,
     /// Whether the run masked personal data (from summary.json; masked when unknown).
@@ -76,13 +82,34 @@ impl OutputFolder {
         let checkbox_titles = field("checkbox_titles")
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
+        let has_ocr_text = contributions.column("ocr_text").is_some();
+        let records = |table: &Table, name: &str| {
+            ContributionRecord::read_all(table)
+                .map(|mut rs| {
+                    // Folders from before `ocr_text`: what was read is the text.
+                    if !has_ocr_text {
+                        rs.iter_mut().for_each(|r| r.ocr_text = r.text.clone());
+                    }
+                    rs
+                })
+                .map_err(|e| not_ours(format!("{name}: {e}")))
+        };
+        let not_answers = if out.join(NOT_ANSWERS_FILE).is_file() {
+            records(
+                &read(NOT_ANSWERS_FILE, REQUIRED_CONTRIBUTION_COLUMNS)?,
+                NOT_ANSWERS_FILE,
+            )?
+        } else {
+            Vec::new()
+        };
         Ok(OutputFolder {
             dir: out.to_path_buf(),
-            contributions: ContributionRecord::read_all(&contributions)
-                .map_err(|e| not_ours(format!("{CONTRIBUTIONS_FILE}: {e}")))?,
+            contributions: records(&contributions, CONTRIBUTIONS_FILE)?,
+            not_answers,
             contributions_header: contributions.header,
             pages: PageRecord::read_all(&pages)
                 .map_err(|e| not_ours(format!("{PAGES_FILE}: {e}")))?,
+            pages_dialect: pages.dialect,
             dialect: contributions.dialect,
             personal_data,
             checkbox_titles,
@@ -104,9 +131,66 @@ impl OutputFolder {
         ContributionRecord::group_columns(&self.contributions_header)
     }
 
+    /// Every answer of the run, whether it stands in contributions.csv or was set aside as
+    /// not an answer, in the run's page order.
+    pub fn all_answers(&self) -> Vec<&ContributionRecord> {
+        let order: std::collections::HashMap<(&str, Option<u32>), usize> = self
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.source_file.as_str(), p.page), i))
+            .collect();
+        let mut all: Vec<&ContributionRecord> =
+            self.contributions.iter().chain(&self.not_answers).collect();
+        // Stable: within a page, the run's order of questions.
+        all.sort_by_key(|c| {
+            order
+                .get(&(c.source_file.as_str(), c.page))
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+        all
+    }
+
+    /// Puts the folder's standing decisions (`corrections`) into its files: contributions.csv
+    /// and not-answers.csv from every answer, pages.csv's ids and details, summary.json's
+    /// counts. Each file is replaced atomically.
+    pub fn write_decisions(&self, corrections: &Corrections) -> anyhow::Result<()> {
+        let all = self.all_answers();
+        let (kept, set_aside) = decisions::split(
+            all.iter().map(|c| (*c).clone()).collect(),
+            corrections,
+            self.personal_data,
+        );
+        let mut pages = self.pages.clone();
+        decisions::annotate_pages(&mut pages, &all, &set_aside);
+        let not_answers = self.dir.join(NOT_ANSWERS_FILE);
+        if set_aside.is_empty() {
+            if not_answers.exists() {
+                std::fs::remove_file(&not_answers)
+                    .with_context(|| format!("cannot remove {}", not_answers.display()))?;
+            }
+        } else {
+            ContributionRecord::write_all(
+                &not_answers,
+                self.dialect,
+                &self.contributions_header,
+                &set_aside,
+            )?;
+        }
+        if pages != self.pages {
+            PageRecord::write_all(&self.dir.join(PAGES_FILE), self.pages_dialect, &pages)?;
+        }
+        self.rewrite_contributions(&kept, set_aside.len())
+    }
+
     /// Writes contributions.csv again with `records`, in the file's own header and dialect,
-    /// and the review counts of summary.json.
-    pub fn rewrite_contributions(&self, records: &[ContributionRecord]) -> anyhow::Result<()> {
+    /// and the counts of summary.json.
+    fn rewrite_contributions(
+        &self,
+        records: &[ContributionRecord],
+        not_answers: usize,
+    ) -> anyhow::Result<()> {
         ContributionRecord::write_all(
             &self.dir.join(CONTRIBUTIONS_FILE),
             self.dialect,
@@ -117,8 +201,13 @@ impl OutputFolder {
         let path = self.dir.join(SUMMARY_FILE);
         if let Ok(bytes) = std::fs::read(&path) {
             if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                v["contributions"] = records.len().into();
+                v["not_answers"] = not_answers.into();
                 v["needs_review"] = records.iter().filter(|r| r.needs_review).count().into();
                 v["reviewed"] = records.iter().filter(|r| r.reviewed).count().into();
+                v["contributions_by_urn_question"] =
+                    serde_json::to_value(decisions::by_urn_question(records))
+                        .context("cannot encode the summary")?;
                 let json = serde_json::to_vec_pretty(&v).context("cannot encode the summary")?;
                 write_atomic(&path, &json)?;
             }
@@ -202,7 +291,7 @@ mod tests {
         assert_eq!(f.pages[0].reason.map(|r| r.code()), Some("no_qr"));
         // Rewritten as it was: same header, same dialect, same bytes.
         let before = std::fs::read(d.path().join("contributions.csv")).unwrap();
-        f.rewrite_contributions(&f.contributions).unwrap();
+        f.write_decisions(&Corrections::default()).unwrap();
         assert_eq!(
             std::fs::read(d.path().join("contributions.csv")).unwrap(),
             before

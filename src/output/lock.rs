@@ -185,6 +185,17 @@ impl OutputLock {
         .into())
     }
 
+    /// The run writing into `out` right now, in words, if one is (a live holder of its
+    /// lock): what must not change the folder's files under it.
+    pub fn writer(out: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(out.join(FILE)).ok()?;
+        match Holder::parse(&text) {
+            Some(h) if h.alive() => Some(h.describe()),
+            Some(_) => None,
+            None => Some("a run that is starting".to_string()),
+        }
+    }
+
     /// One line for the person running urnscan when a stale lock was taken over.
     pub fn took_over_note(&self) -> Option<String> {
         self.took_over.as_ref().map(|h| {

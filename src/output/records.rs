@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use super::corrections::{Correction, Decision};
 use super::csvfile::{write_csv, Dialect};
 use super::rows::PersonalData;
 use super::table::Table;
@@ -424,6 +425,31 @@ impl ContributionRecord {
         self.text = personal.apply(&corrected, privacy::scan(&corrected).masked);
         self.needs_review = false;
         self.reviewed = true;
+    }
+
+    /// Puts a person's standing decision into the record, whatever decision it held
+    /// before (the review page may change its mind): first back to what the recognizer
+    /// read, then the decision. `not_an_answer` is not this record's to apply: the caller
+    /// moves the record out of contributions.csv (`decisions::split`).
+    pub fn apply_decision(&mut self, decision: Option<&Correction>, personal: PersonalData) {
+        self.text = self.ocr_text.clone();
+        self.reviewed = false;
+        self.review_reasons
+            .retain(|r| *r != ReviewReason::Illegible);
+        self.needs_review = !self.review_reasons.is_empty();
+        let Some(d) = decision else { return };
+        match d.decision {
+            Decision::Confirmed | Decision::Corrected => {
+                self.apply_correction(&d.corrected_text, personal)
+            }
+            Decision::Illegible => {
+                self.reviewed = true;
+                self.review_reasons.push(ReviewReason::Illegible);
+                self.needs_review = true;
+            }
+            Decision::NotAnAnswer => self.reviewed = true,
+            Decision::Undecided => {}
+        }
     }
 }
 

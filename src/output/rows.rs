@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use super::corrections::Corrections;
 use super::ledger::Ledger;
 use super::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::campaign::Campaign;
@@ -234,7 +233,6 @@ pub fn contribution_records(
     campaign: &Campaign,
     batch: &str,
     personal: PersonalData,
-    corrections: &Corrections,
     p: &FinalPage,
 ) -> Vec<ContributionRecord> {
     let Some(s) = p.slip().filter(|_| p.status == Status::Ok) else {
@@ -267,7 +265,7 @@ pub fn contribution_records(
                 reasons.push(ReviewReason::PersonalData);
             }
             let text = personal.apply(&a.text, found.masked);
-            let mut record = ContributionRecord {
+            ContributionRecord {
                 contribution_id: contribution_id(campaign, &s.serial, &a.question_id),
                 campaign: campaign.id.clone(),
                 form: s.form.clone(),
@@ -292,11 +290,7 @@ pub fn contribution_records(
                 page: p.result.page,
                 crop_file: a.crop_file.clone(),
                 reviewed: false,
-            };
-            if let Some(corrected) = corrections.get(&record.contribution_id) {
-                record.apply_correction(corrected, personal);
             }
-            record
         })
         .collect()
 }
@@ -316,11 +310,10 @@ mod tests {
         c: &Campaign,
         batch: &str,
         personal: PersonalData,
-        corrections: &Corrections,
         p: &FinalPage,
     ) -> Vec<Vec<String>> {
         let header = contributions_header(c);
-        contribution_records(c, batch, personal, corrections, p)
+        contribution_records(c, batch, personal, p)
             .iter()
             .map(|r| r.cells(&header))
             .collect()
@@ -376,14 +369,7 @@ mod tests {
         let row = page_row(&c, &f[2]);
         assert_eq!(row[2], "duplicate");
         assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
-        assert!(contribution_rows(
-            &c,
-            "W07",
-            PersonalData::Mask,
-            &Corrections::default(),
-            &f[2]
-        )
-        .is_empty());
+        assert!(contribution_rows(&c, "W07", PersonalData::Mask, &f[2]).is_empty());
     }
 
     #[test]
@@ -410,13 +396,7 @@ mod tests {
         let c = Campaign::builtin().unwrap();
         let results = vec![page("a.jpg", slip("000123", 1))];
         let f = finalise(&results, &Ledger::default());
-        let rows = contribution_rows(
-            &c,
-            "2022-W07",
-            PersonalData::Mask,
-            &Corrections::default(),
-            &f[0],
-        );
+        let rows = contribution_rows(&c, "2022-W07", PersonalData::Mask, &f[0]);
         let header = contributions_header(&c);
         assert_eq!(header.len(), 22);
         assert_eq!(rows[0].len(), header.len());
@@ -445,26 +425,14 @@ mod tests {
         let f = finalise(&results, &Ledger::default());
         let header = contributions_header(&c);
         let col = |n: &str| header.iter().position(|h| h == n).unwrap();
-        let masked = &contribution_rows(
-            &c,
-            "W07",
-            PersonalData::Mask,
-            &Corrections::default(),
-            &f[0],
-        )[0];
+        let masked = &contribution_rows(&c, "W07", PersonalData::Mask, &f[0])[0];
         assert_eq!(
             masked[col("text")],
             "Rappelez-moi au [téléphone] ou [courriel]"
         );
         assert_eq!(masked[col("review_reasons")], "personal_data");
         assert_eq!(masked[col("needs_review")], "true");
-        let kept = &contribution_rows(
-            &c,
-            "W07",
-            PersonalData::Keep,
-            &Corrections::default(),
-            &f[0],
-        )[0];
+        let kept = &contribution_rows(&c, "W07", PersonalData::Keep, &f[0])[0];
         assert_eq!(
             kept[col("text")],
             "Rappelez-moi au 06 12 34 56 78 ou a@b.fr"

@@ -34,6 +34,8 @@ pub struct Summary {
     pub rejected: usize,
     pub rejected_by_reason: BTreeMap<String, usize>,
     pub contributions: usize,
+    /// Answers a person decided were not answers (in not-answers.csv, not in `contributions`).
+    pub not_answers: usize,
     pub needs_review: usize,
     /// Contributions whose text a person corrected (`urnscan review apply`).
     pub reviewed: usize,
@@ -102,6 +104,7 @@ impl Summary {
             rejected: 0,
             rejected_by_reason: BTreeMap::new(),
             contributions: contributions.len(),
+            not_answers: 0,
             needs_review: contributions.iter().filter(|c| c.needs_review).count(),
             reviewed: contributions.iter().filter(|c| c.reviewed).count(),
             personal_data: Default::default(),
