@@ -684,3 +684,82 @@ impl Drop for StopServer {
             .output();
     }
 }
+
+/// Decisions taken in the review page (written to corrections.csv as the server writes them)
+/// survive a rerun of `process`: a `not_an_answer` leaves contributions.csv and the counts
+/// for not-answers.csv, named in its page's detail; an `illegible` answer stays flagged and
+/// never reaches the Decidim export; an undone decision is as if never taken.
+#[test]
+fn review_decisions_survive_a_rerun_and_keep_the_accounting() {
+    use urnscan::output::corrections::{Correction, Corrections, Decision};
+    let (_d, out) = copy_of_run();
+    let before = table(&out.join("contributions.csv"));
+    let ids: Vec<String> = before
+        .rows
+        .iter()
+        .map(|r| before.get(r, "contribution_id").to_string())
+        .collect();
+    let ocr = |i: usize| before.get(&before.rows[i], "ocr_text").to_string();
+    let decision = |i: usize, decision: Decision, text: &str| {
+        (
+            ids[i].clone(),
+            Correction {
+                ocr_text: ocr(i),
+                corrected_text: text.to_string(),
+                decision,
+                seq: 0,
+            },
+        )
+    };
+    Corrections::append(
+        &out,
+        &[
+            decision(0, Decision::Corrected, "Plus de bancs"),
+            decision(1, Decision::NotAnAnswer, ""),
+            decision(2, Decision::Illegible, ""),
+            decision(3, Decision::NotAnAnswer, ""),
+            decision(3, Decision::Undecided, ""),
+        ],
+    )
+    .unwrap();
+    process(&out, &[]);
+
+    let after = table(&out.join("contributions.csv"));
+    let row = |id: &str| after.rows.iter().find(|r| after.get(r, "contribution_id") == id);
+    assert_eq!(after.rows.len(), before.rows.len() - 1);
+    assert!(row(&ids[1]).is_none(), "not an answer: out of contributions.csv");
+    assert_eq!(after.get(row(&ids[0]).unwrap(), "text"), "Plus de bancs");
+    let illegible = row(&ids[2]).unwrap();
+    assert_eq!(after.get(illegible, "needs_review"), "true");
+    assert!(after.get(illegible, "review_reasons").contains("illegible"));
+    let undone = row(&ids[3]).unwrap();
+    assert_eq!(after.get(undone, "text"), ocr(3));
+    assert_eq!(after.get(undone, "reviewed"), "false");
+
+    let aside = table(&out.join("not-answers.csv"));
+    assert_eq!(aside.header, after.header, "the same columns");
+    assert_eq!(aside.rows.len(), 1);
+    assert_eq!(aside.get(&aside.rows[0], "contribution_id"), ids[1]);
+    let pages = table(&out.join("pages.csv"));
+    let page = pages
+        .rows
+        .iter()
+        .find(|r| pages.get(r, "detail").contains(&ids[1]))
+        .expect("the page of the answer set aside names it");
+    assert!(pages.get(page, "detail").contains("not an answer"));
+    assert!(!pages.get(page, "contribution_ids").contains(&ids[1]));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["contributions"], after.rows.len());
+    assert_eq!(summary["not_answers"], 1);
+    assert_eq!(summary["accounting_errors"].as_array().map(Vec::len), Some(0));
+
+    let said = ok(bin()
+        .args(["export", "decidim"])
+        .arg(&out)
+        .arg("--include-unreviewed"));
+    assert!(said.contains("1 illegible"), "{said}");
+    let proposals = std::fs::read_to_string(out.join("decidim-proposals.csv")).unwrap();
+    assert!(!proposals.contains(&ids[1]) && !proposals.contains(&ids[2]));
+    assert!(proposals.contains(&ids[0]));
+}
