@@ -151,6 +151,32 @@ pub fn forget_fatal_signal_path() {
     );
 }
 
+/// Set when SIGINT (Ctrl-C) or SIGTERM asked the process to stop.
+static STOP_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn request_stop(_sig: libc::c_int) {
+    STOP_REQUESTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM set a flag instead of ending the process, for a loop that
+/// finishes what it is doing and then stops (`stop_requested`).
+pub fn stop_on_interrupt() {
+    #[cfg(unix)]
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let handler = request_stop as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(sig, handler);
+        }
+    }
+}
+
+/// Whether SIGINT or SIGTERM arrived since `stop_on_interrupt`.
+pub fn stop_requested() -> bool {
+    STOP_REQUESTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// The binary's own `deflateInit2_`, which makes Tesseract's internal PNG round trip cheap:
 /// see src/read/tesseract_png.rs for why and for what decides the level. Built only on
 /// Linux with glibc, where `dlsym(RTLD_NEXT, ..)` finds zlib's own definition and the

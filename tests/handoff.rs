@@ -725,9 +725,17 @@ fn review_decisions_survive_a_rerun_and_keep_the_accounting() {
     process(&out, &[]);
 
     let after = table(&out.join("contributions.csv"));
-    let row = |id: &str| after.rows.iter().find(|r| after.get(r, "contribution_id") == id);
+    let row = |id: &str| {
+        after
+            .rows
+            .iter()
+            .find(|r| after.get(r, "contribution_id") == id)
+    };
     assert_eq!(after.rows.len(), before.rows.len() - 1);
-    assert!(row(&ids[1]).is_none(), "not an answer: out of contributions.csv");
+    assert!(
+        row(&ids[1]).is_none(),
+        "not an answer: out of contributions.csv"
+    );
     assert_eq!(after.get(row(&ids[0]).unwrap(), "text"), "Plus de bancs");
     let illegible = row(&ids[2]).unwrap();
     assert_eq!(after.get(illegible, "needs_review"), "true");
@@ -752,7 +760,10 @@ fn review_decisions_survive_a_rerun_and_keep_the_accounting() {
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["contributions"], after.rows.len());
     assert_eq!(summary["not_answers"], 1);
-    assert_eq!(summary["accounting_errors"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        summary["accounting_errors"].as_array().map(Vec::len),
+        Some(0)
+    );
 
     let said = ok(bin()
         .args(["export", "decidim"])

@@ -102,6 +102,11 @@ fn serve(out: &Path, port: u16, open_browser: bool) -> anyhow::Result<ExitCode> 
         }
     }
     server.serve()?;
+    let decided = urnscan::output::corrections::Corrections::load(out)?.len();
+    eprintln!(
+        "urnscan review: stopped; {decided} answer(s) decided in {}",
+        out.join("corrections.csv").display()
+    );
     Ok(ExitCode::Success)
 }
 

@@ -105,8 +105,8 @@ pub fn get(out: &Path, id: &str) -> anyhow::Result<Option<AnswerView>> {
 }
 
 /// Writes a decision: appended to corrections.csv and flushed (from then on it survives
-/// anything), then contributions.csv, not-answers.csv, pages.csv and summary.json
-/// rewritten from the folder's standing decisions. The folder is locked meanwhile, so that
+/// anything), then contributions.csv, not-answers.csv, pages.csv, summary.json and
+/// report.html rewritten from the folder's standing decisions. The folder is locked meanwhile, so that
 /// two servers on one folder write one after the other.
 pub fn decide(
     out: &Path,
@@ -167,6 +167,8 @@ pub fn decide(
     Corrections::append(out, &[(id.to_string(), correction)])?;
     let after = Corrections::load(out)?;
     folder.write_decisions(&after)?;
+    // The report shows people's decisions too.
+    crate::output::report::write(out)?;
     let answer = view(&folder, &after, record);
     Ok(Ok(Decided { answer, overridden }))
 }

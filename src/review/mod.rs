@@ -87,8 +87,17 @@ impl ReviewServer {
 
     /// Serves until the process is stopped. Every decision is written before its answer
     /// goes back, so stopping (Ctrl-C, a kill) loses nothing already saved.
+    /// Ctrl-C lets the request in hand finish, then stops.
     pub fn serve(self) -> anyhow::Result<()> {
-        for mut request in self.server.incoming_requests() {
+        crate::sys::stop_on_interrupt();
+        while !crate::sys::stop_requested() {
+            let Some(mut request) = self
+                .server
+                .recv_timeout(std::time::Duration::from_millis(200))
+                .context("the server stopped receiving requests")?
+            else {
+                continue;
+            };
             let response = self.handle(&mut request);
             // A browser that went away is not the server's failure.
             let _ = request.respond(response);
