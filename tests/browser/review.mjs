@@ -69,9 +69,10 @@ async function main() {
 
 // Everything the page complains about: console errors (a Content-Security-Policy violation
 // is one), uncaught exceptions, failed requests and HTTP errors. Chromium asks for
-// /favicon.ico on its own; that one is left out.
+// /favicon.ico on its own; that one is left out. A crop still loading when the page moves
+// on is cancelled (net::ERR_ABORTED): not an error, only counted.
 function watch(page) {
-  const problems = { console: [], page: [], http: [] };
+  const problems = { console: [], page: [], http: [], aborted: 0 };
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warn') {
       const where = m.location()?.url ?? '';
@@ -80,7 +81,8 @@ function watch(page) {
   });
   page.on('pageerror', (e) => problems.page.push(String(e?.message ?? e)));
   page.on('requestfailed', (r) => {
-    if (!r.url().endsWith('/favicon.ico')) problems.http.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+    if (r.failure()?.errorText === 'net::ERR_ABORTED') problems.aborted++;
+    else if (!r.url().endsWith('/favicon.ico')) problems.http.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.http.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
@@ -160,7 +162,12 @@ async function step(page, prev, act, { sameAnswer = false } = {}) {
 
 async function ready(page) {
   await page.waitForSelector('body[data-ready="1"]', { timeout: STEP_TIMEOUT_MS });
-  // The crop is part of what is shown: wait for it to load (or fail, which the report says).
+  await cropLoaded(page);
+}
+
+// The crop is part of what is shown: wait for it to load (or fail, which the report says:
+// a complete image with no width).
+async function cropLoaded(page) {
   await page.waitForFunction(() => { const c = document.querySelector('#crop'); return !c || c.complete; },
     { timeout: STEP_TIMEOUT_MS });
 }
@@ -209,12 +216,14 @@ async function flow(page, opt) {
   steps.push(first);
 
   // 2. Confirm: Enter on the text as read.
+  await cropLoaded(page);
   const second = await state(page);
   second.focus_before = await inText(page);
   second.ms = await step(page, second.id, () => page.keyboard.press('Enter'));
   steps.push(second);
 
   // 3. Not an answer: Alt+N.
+  await cropLoaded(page);
   const third = await state(page);
   third.focus_before = await inText(page);
   third.ms = await step(page, third.id, async () => {
