@@ -45,6 +45,15 @@ case "$deps_profile" in
       && ! command -v google-chrome >/dev/null 2>&1; then
       PACKAGES+=(chromium)
     fi
+    # The review app's browser test drives that Chromium from Node (puppeteer-core, in
+    # tests/browser/, installed below with npm ci). Debian ships npm apart from nodejs;
+    # NodeSource's nodejs brings its own npm.
+    if ! command -v node >/dev/null 2>&1; then
+      PACKAGES+=(nodejs)
+      command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+    elif ! command -v npm >/dev/null 2>&1; then
+      PACKAGES+=(npm)
+    fi
     ;;
   *)
     echo "scripts/deps.sh: unknown profile '$deps_profile' (sample or test)" >&2
@@ -65,6 +74,9 @@ else
   # Not Debian: check what matters directly and name what is needed.
   pkg-config --exists tesseract lept 2>/dev/null || missing+=("tesseract+leptonica development files")
   [ -f "${TESSDATA_PREFIX:-/usr/share/tesseract-ocr/5/tessdata}/fra.traineddata" ] || missing+=("Tesseract French model (fra.traineddata)")
+  if [ "$deps_profile" = test ]; then
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=("Node.js 18 or newer, with npm")
+  fi
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -103,4 +115,24 @@ if [ -n "$have_rust" ] && [ "$(printf '%s\n%s\n' "$need_rust" "$have_rust" | sor
   echo "urnscan: Rust $have_rust is too old: urnscan needs $need_rust or newer." >&2
   echo "  With rustup: rustup update stable. Distribution packages may be older than that." >&2
   exit 1
+fi
+
+# The browser test's Node packages (tests/browser/package-lock.json, puppeteer-core: no
+# browser download), installed again when the lockfile is newer than what npm last
+# installed. Without them (offline, say) that one test is skipped, or fails under CI: said
+# here, not fatal.
+if [ "$deps_profile" = test ]; then
+  browser_tests="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  node_major=$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' || true)
+  if [ -n "$node_major" ] && [ "$node_major" -lt 18 ]; then
+    echo "urnscan: Node.js $(node --version) is too old for the browser test (puppeteer-core needs 18 or newer)." >&2
+  fi
+  if [ ! -f "$browser_tests/node_modules/.package-lock.json" ] \
+    || [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
+    echo "urnscan: installing the browser test's Node packages (npm ci in tests/browser)..." >&2
+    if ! npm ci --prefix "$browser_tests" --no-audit --no-fund >&2; then
+      echo "urnscan: npm ci failed: the review app's browser test cannot run (skipped, or failed under CI)." >&2
+      echo "  Once npm's registry can be reached: npm ci --prefix tests/browser --no-audit --no-fund" >&2
+    fi
+  fi
 fi
