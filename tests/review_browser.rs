@@ -306,11 +306,9 @@ impl Server {
         r.json()
     }
 
-    fn decide(&self, id: &str, decision: &str, text: Option<&str>) -> Value {
-        let body = match text {
-            Some(t) => json!({ "decision": decision, "text": t }),
-            None => json!({ "decision": decision }),
-        };
+    /// PUTs a decision with the text in the field, as the page sends it whatever the key.
+    fn decide(&self, id: &str, decision: &str, text: &str) -> Value {
+        let body = json!({ "decision": decision, "text": text });
         let r = self.api("PUT", &format!("/api/answers/{id}"), Some(&body));
         assert_eq!(r.status, 200, "PUT {id} {body}: {}", r.text());
         r.json()
@@ -714,7 +712,7 @@ fn decisions_survive_a_sigkill_right_after_they_are_saved() {
 
     // One decision, then SIGKILL at once: the 200 means it is on disk.
     let text = "Écrit juste avant le kill, « sans perte »";
-    let a = server.decide(&flagged[0], "corrected", Some(text));
+    let a = server.decide(&flagged[0], "corrected", text);
     assert_eq!(
         (&a["decision"], &a["text"]),
         (&json!("corrected"), &json!(text))
@@ -760,13 +758,9 @@ fn decisions_survive_a_sigkill_right_after_they_are_saved() {
     );
 
     // Three decisions in a row, as fast as a script sends them, then SIGKILL again.
-    server.decide(
-        &flagged[1],
-        "confirmed",
-        Some(before[&flagged[1]]["text"].as_str()),
-    );
-    server.decide(&flagged[2], "illegible", None);
-    server.decide(&flagged[3], "not_an_answer", None);
+    server.decide(&flagged[1], "confirmed", &before[&flagged[1]]["text"]);
+    server.decide(&flagged[2], "illegible", &before[&flagged[2]]["text"]);
+    server.decide(&flagged[3], "not_an_answer", &before[&flagged[3]]["text"]);
     server.kill();
     let server = Server::start(&out);
     let got: Vec<Value> = flagged[..4]
@@ -797,7 +791,7 @@ fn decisions_survive_a_sigkill_right_after_they_are_saved() {
     );
 
     // Undo through the API: the answer is undecided again.
-    let undone = server.decide(&flagged[0], "undecided", None);
+    let undone = server.decide(&flagged[0], "undecided", text);
     assert_eq!(undone["decision"], Value::Null, "{undone}");
     assert_eq!(server.answer(&flagged[0])["decision"], Value::Null);
     let status = server.stop("TERM");
