@@ -15,6 +15,7 @@ const state = {
   index: 0,      // the answer shown, in list
   history: [],   // decisions of this page, for undo: {id, decision, text}
   busy: false,
+  decisions: 0,  // decisions sent by this page: a list fetched across one is stale
 };
 
 const $ = (id) => document.getElementById(id);
@@ -167,6 +168,7 @@ async function decide(decision, text, options) {
   const a = current();
   if (!a || state.busy) return;
   state.busy = true;
+  state.decisions++;
   setSaved("saving", "enregistrement…");
   try {
     const r = await api("PUT", "/api/answers/" + encodeURIComponent(a.contribution_id),
@@ -226,8 +228,11 @@ async function undo() {
 // answer in front of them changed.
 async function refresh() {
   if (state.busy) return;
+  const asked = state.decisions;
   try {
     const fresh = await api("GET", "/api/answers");
+    // A decision of this page went out meanwhile: this list may predate it.
+    if (state.busy || state.decisions !== asked) return;
     const shown = current();
     const before = new Map(state.all.map((a) => [a.contribution_id, a.decision_seq]));
     state.all = fresh;
