@@ -30,6 +30,7 @@ fn a_slip(dir: &std::path::Path) -> PathBuf {
             sample_mix: false,
             pdf: false,
             handwriting: None,
+            faults: false,
         },
     )
     .expect("generate");

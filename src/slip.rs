@@ -80,6 +80,13 @@ pub fn read_page(
         Ok(img) => img,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
+    // A black-and-white scan's halftone dots are as black as ink: paper before anything
+    // looks for writing.
+    if crate::read::bilevel::is_bilevel(&img) {
+        time(Stage::Decode, || {
+            crate::read::bilevel::remove_halftone_dots(&mut img)
+        });
+    }
     let Located {
         qr,
         form,

@@ -39,6 +39,10 @@ pub struct GenerateArgs {
     /// campaign).
     #[arg(long, value_name = "DIR", conflicts_with = "lines")]
     pub layout: Option<PathBuf>,
+    /// Paper and scanner faults on most pages: folds, stains, black-and-white scans of
+    /// halftoned forms, and more blank slips (nothing of which may become a contribution).
+    #[arg(long, conflicts_with_all = ["sample", "lines"])]
+    pub faults: bool,
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -51,6 +55,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         lines,
         handwriting,
         layout,
+        faults,
     } = args;
     if lines {
         let n = render::generate_lines(&out, count, seed)?;
@@ -67,6 +72,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
             sample_mix: sample,
             pdf,
             handwriting,
+            faults,
         },
     )?;
     println!("urnscan generate: {} page(s) in {}", r.pages, out.display());

@@ -46,6 +46,8 @@ pub struct GenerateOptions {
     /// Answers pasted from this folder of real handwritten lines (`<id>.png` + `.gt.txt`)
     /// instead of drawn with handwriting fonts.
     pub handwriting: Option<PathBuf>,
+    /// Folds, stains, black-and-white scans and more blank slips on most pages.
+    pub faults: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +73,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
     let specs = if opts.sample_mix {
         pages::sample_specs(campaign, &mut rng)?
     } else {
-        pages::random_specs(campaign, opts.count, &mut rng)?
+        pages::random_specs(campaign, opts.count, opts.faults, &mut rng)?
     };
     let pages_path = opts.out.join("truth-pages.csv");
     let answers_path = opts.out.join("truth-answers.csv");
@@ -225,6 +227,7 @@ mod tests {
                 sample_mix: false,
                 pdf: false,
                 handwriting: None,
+                faults: false,
             };
             let r = generate(&c, &opts).unwrap();
             assert_eq!(r.pages, 2);

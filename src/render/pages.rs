@@ -136,6 +136,9 @@ fn random_scan(rng: &mut fastrand::Rng) -> ScanParams {
         white_clip: rng.f64() < 0.6,
         streaks: 0,
         dust: 0,
+        folds: 0,
+        stains: 0,
+        bilevel: false,
     }
 }
 
@@ -189,6 +192,7 @@ fn serials(campaign: &Campaign, rng: &mut fastrand::Rng) -> Serials {
 pub(crate) fn random_specs(
     campaign: &Campaign,
     count: usize,
+    faults: bool,
     rng: &mut fastrand::Rng,
 ) -> anyhow::Result<Vec<PageSpec>> {
     let (_, sheet) = forms(campaign)?;
@@ -253,9 +257,39 @@ pub(crate) fn random_specs(
         if rng.f64() < 0.25 {
             spec.scan.dust = rng.u32(100..=600);
         }
+        if faults {
+            add_paper_faults(&mut spec, rng);
+        }
         specs.push(spec);
     }
     Ok(specs)
+}
+
+/// What slips suffer in an urn and an office scanner, on most pages (`generate --faults`):
+/// folds, stains, black-and-white scans of halftoned forms, and blank slips to show
+/// whether any of it is taken for writing. Pencil is not scanned black-and-white: a
+/// threshold leaves nothing of it for any reader.
+fn add_paper_faults(spec: &mut PageSpec, rng: &mut fastrand::Rng) {
+    if let Kind::Slip { blank, .. } = &mut spec.kind {
+        if rng.f64() < 0.3 {
+            *blank = true;
+        }
+    }
+    if rng.f64() < 0.5 {
+        spec.scan.folds = rng.u8(1..=2);
+    }
+    if rng.f64() < 0.35 {
+        spec.scan.stains = rng.u8(1..=2);
+    }
+    if rng.f64() < 0.3 && spec.ink != InkKind::Pencil {
+        spec.scan.bilevel = true;
+        spec.scan.gray = true;
+        spec.format = if rng.f64() < 0.5 {
+            Format::Png
+        } else {
+            Format::Tiff
+        };
+    }
 }
 
 /// The committed sample set: a fixed list of pages covering every case the reader meets.
@@ -529,7 +563,7 @@ pub(crate) struct Rendered {
     ink: String,
     font: String,
     /// How the page lay on the scanner: `|`-separated among `bed` (anywhere on an A4 bed),
-    /// `dark_lid`, `streaks`, `dust`; empty for a plain feed.
+    /// `dark_lid`, `streaks`, `dust`, `fold`, `stain`, `bilevel`; empty for a plain feed.
     scan: String,
     answers: Vec<AnswerTruth>,
 }
@@ -617,6 +651,15 @@ fn scan_conditions(p: &super::scan::ScanParams) -> String {
     }
     if p.dust > 0 {
         c.push("dust");
+    }
+    if p.folds > 0 {
+        c.push("fold");
+    }
+    if p.stains > 0 {
+        c.push("stain");
+    }
+    if p.bilevel {
+        c.push("bilevel");
     }
     c.join("|")
 }

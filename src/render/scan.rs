@@ -52,6 +52,13 @@ pub(crate) struct ScanParams {
     pub streaks: u8,
     /// Specks of dust.
     pub dust: u32,
+    /// Folds across the paper: a crease with its shadow (the slip came out of an urn).
+    pub folds: u8,
+    /// Coffee or water stains: a tinted blot with a darker rim.
+    pub stains: u8,
+    /// A black-and-white scan of a page printed halftoned: the printer's dither turns grey
+    /// into dots, the scanner's threshold turns everything into black or white.
+    pub bilevel: bool,
 }
 
 pub(crate) enum Scanned {
@@ -66,10 +73,23 @@ pub(crate) fn scan(
     p: &ScanParams,
     rng: &mut fastrand::Rng,
 ) -> anyhow::Result<Scanned> {
+    if p.bilevel {
+        let dots = super::print::halftone(&page);
+        for (px, d) in page.pixels_mut().zip(dots.pixels()) {
+            px.0 = [d.0[0]; 3];
+        }
+    }
     for px in page.pixels_mut() {
         for c in 0..3 {
             px.0[c] = (px.0[c] as f64 * p.tint[c]).round().clamp(0.0, 255.0) as u8;
         }
+    }
+    // On the paper, so that they turn and move with it.
+    for _ in 0..p.stains {
+        stain(&mut page, ppm, rng);
+    }
+    for _ in 0..p.folds {
+        fold(&mut page, ppm, rng);
     }
     let (pw, ph) = (page.width() as f64, page.height() as f64);
     let th = (p.tilt_deg + 90.0 * p.quarter_turns as f64).to_radians();
@@ -133,6 +153,12 @@ pub(crate) fn scan(
         }
         let (w, h) = (g.width() as usize, g.height() as usize);
         dirty(g.as_mut(), w, h, 1, p, ppm, rng);
+        if p.bilevel {
+            // The scanner's black-and-white mode: a fixed threshold.
+            for v in g.iter_mut() {
+                *v = if *v < 128 { 0 } else { 255 };
+            }
+        }
         Ok(Scanned::Gray(g))
     } else {
         let mut img = placed;
@@ -150,6 +176,86 @@ pub(crate) fn scan(
         }
         dirty(img.as_mut(), w, h, 3, p, ppm, rng);
         Ok(Scanned::Rgb(img))
+    }
+}
+
+/// A fold across the paper, near a half or a third of its height or the half of its width,
+/// slightly askew: a crease 0.1–0.3 mm wide, darker than the paper or not, with a shadow of
+/// 1–3 mm on one side fading into the paper.
+fn fold(page: &mut RgbImage, ppm: f64, rng: &mut fastrand::Rng) {
+    let (w, h) = (page.width() as f64, page.height() as f64);
+    let across = rng.f64() < 0.7;
+    let (length, span) = if across { (w, h) } else { (h, w) };
+    let at = [0.5, 1.0 / 3.0, 2.0 / 3.0][rng.usize(..3)] * span + (rng.f64() - 0.5) * 10.0 * ppm;
+    let slope = ((rng.f64() - 0.5) * 4.0).to_radians().tan();
+    let crease = (0.1 + rng.f64() * 0.2) * ppm;
+    let crease_factor = if rng.f64() < 0.6 {
+        0.55 + rng.f64() * 0.3
+    } else {
+        1.0
+    };
+    let shadow = (1.0 + rng.f64() * 2.0) * ppm;
+    let shadow_factor = 0.82 + rng.f64() * 0.12;
+    let side = if rng.f64() < 0.5 { 1.0 } else { -1.0 };
+    for (x, y, px) in page.enumerate_pixels_mut() {
+        let (along, off) = if across {
+            (x as f64, y as f64)
+        } else {
+            (y as f64, x as f64)
+        };
+        let d = (off - (at + slope * (along - length / 2.0))) * side;
+        let f = if d.abs() <= crease / 2.0 {
+            crease_factor
+        } else if d > 0.0 && d < shadow {
+            shadow_factor + (1.0 - shadow_factor) * d / shadow
+        } else {
+            continue;
+        };
+        for c in 0..3 {
+            px.0[c] = (px.0[c] as f64 * f).round() as u8;
+        }
+    }
+}
+
+/// A stain where answers are written (the middle of the page): an ellipse 8–36 mm across,
+/// tinted brown or grey, its rim darker, as a cup or a drop leaves it.
+fn stain(page: &mut RgbImage, ppm: f64, rng: &mut fastrand::Rng) {
+    let (w, h) = (page.width() as f64, page.height() as f64);
+    let (cx, cy) = (w * (0.2 + rng.f64() * 0.6), h * (0.3 + rng.f64() * 0.6));
+    let rx = (4.0 + rng.f64() * 14.0) * ppm;
+    let ry = rx * (0.7 + rng.f64() * 0.3);
+    let rim = (0.4 + rng.f64() * 0.8) * ppm;
+    let strength = 0.3 + rng.f64() * 0.7;
+    let tint: [f64; 3] = if rng.f64() < 0.7 {
+        [0.95, 0.88, 0.76]
+    } else {
+        [0.9, 0.9, 0.9]
+    };
+    let (x0, x1) = (
+        (cx - rx).max(0.0) as u32,
+        ((cx + rx).ceil() as u32).min(page.width()),
+    );
+    let (y0, y1) = (
+        (cy - ry).max(0.0) as u32,
+        ((cy + ry).ceil() as u32).min(page.height()),
+    );
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let (dx, dy) = ((x as f64 - cx) / rx, (y as f64 - cy) / ry);
+            let r = (dx * dx + dy * dy).sqrt();
+            if r > 1.0 {
+                continue;
+            }
+            let on_rim = (1.0 - r) * rx.min(ry) < rim;
+            let px = page.get_pixel_mut(x, y);
+            for (v, t) in px.0.iter_mut().zip(tint) {
+                let mut f = 1.0 - (1.0 - t) * strength;
+                if on_rim {
+                    f *= f;
+                }
+                *v = (*v as f64 * f).round() as u8;
+            }
+        }
     }
 }
 
