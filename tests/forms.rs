@@ -380,3 +380,57 @@ fn bad_print_requests_exit_2_naming_the_problem() {
     assert!(!pdf.exists(), "nothing written on a refusal");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Blank forms read straight from `forms print`'s own PDF: black-and-white pages whose grey
+/// guide lines are halftone dots, as a black-and-white office scan of a laser print shows
+/// them. Nothing is written on them, so every page is blank and no contribution comes out
+/// (the dots once read as a line of noise on every page).
+#[test]
+fn blank_bilevel_forms_give_no_contribution() {
+    let d = tempfile::tempdir().unwrap();
+    let scans = d.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    print(
+        &scans.join("slips.pdf"),
+        &[
+            "--form",
+            "slip-a5",
+            "--urn",
+            "U07",
+            "--question",
+            "Q1",
+            "--serials",
+            "000100..000103",
+        ],
+    );
+    print(
+        &scans.join("sheets.pdf"),
+        &[
+            "--form",
+            "sheet-a4",
+            "--urn",
+            "U03",
+            "--serials",
+            "000200..000202",
+        ],
+    );
+    let out = d.path().join("out");
+    let o = bin()
+        .arg("process")
+        .arg(&scans)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pages = std::fs::read_to_string(out.join("pages.csv")).unwrap();
+    let statuses: Vec<&str> = pages
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap_or(""))
+        .collect();
+    assert_eq!(statuses, ["blank"; 7], "{pages}");
+    let contributions = std::fs::read_to_string(out.join("contributions.csv")).unwrap();
+    assert_eq!(contributions.lines().count(), 1, "{contributions}");
+}

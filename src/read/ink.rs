@@ -24,6 +24,103 @@ const PEN_INK_CORE: u8 = 100;
 /// grey belong to the line (JPEG and noise spread it); darker ones are writing crossing it.
 const GUIDE_SPREAD: u8 = 40;
 
+/// Blocks over which the paper's own shade is measured (pixels of a zone read at 300 dpi),
+/// and how many blocks around a pixel decide its paper: 4 × 7 px, about 2.4 mm, wider than
+/// any pen or pencil stroke and narrower than any stain.
+const PAPER_BLOCK: usize = 4;
+const PAPER_REACH: usize = 3;
+
+/// Divides out the paper's own shade, measured around each pixel as the lightest grey
+/// within about 2.4 mm: a stain, a fold's shadow, a dark edge of the page become paper,
+/// while strokes, which are thinner, keep their contrast to the paper beside them.
+fn flatten_paper(img: &mut GrayImage) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let b = PAPER_BLOCK;
+    let (bw, bh) = (w.div_ceil(b), h.div_ceil(b));
+    if bw < 2 || bh < 2 {
+        return;
+    }
+    let raw: &mut [u8] = img;
+    let mut blocks = vec![0u8; bw * bh];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y / b) * bw + x / b;
+            blocks[i] = blocks[i].max(raw[y * w + x]);
+        }
+    }
+    // The lightest block within PAPER_REACH blocks, rows then columns.
+    let r = PAPER_REACH;
+    let mut rows = vec![0u8; bw * bh];
+    for y in 0..bh {
+        for x in 0..bw {
+            rows[y * bw + x] = (x.saturating_sub(r)..(x + r + 1).min(bw))
+                .map(|xx| blocks[y * bw + xx])
+                .max()
+                .unwrap_or(255);
+        }
+    }
+    let mut paper = vec![0u8; bw * bh];
+    for y in 0..bh {
+        for x in 0..bw {
+            paper[y * bw + x] = (y.saturating_sub(r)..(y + r + 1).min(bh))
+                .map(|yy| rows[yy * bw + x])
+                .max()
+                .unwrap_or(255);
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            // Between block centres, the paper's grey is interpolated: no block edges.
+            let fx = ((x as f64 + 0.5) / b as f64 - 0.5).clamp(0.0, (bw - 1) as f64);
+            let fy = ((y as f64 + 0.5) / b as f64 - 0.5).clamp(0.0, (bh - 1) as f64);
+            let (x0, y0) = (fx as usize, fy as usize);
+            let (x1, y1) = ((x0 + 1).min(bw - 1), (y0 + 1).min(bh - 1));
+            let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
+            let at = |xx: usize, yy: usize| paper[yy * bw + xx] as f64;
+            let p = (at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx) * (1.0 - ty)
+                + (at(x0, y1) * (1.0 - tx) + at(x1, y1) * tx) * ty;
+            // Dark surroundings (the lid, a heavy scribble) are not paper: left alone.
+            if p >= 120.0 {
+                let v = &mut raw[y * w + x];
+                *v = (*v as f64 * 255.0 / p).round().min(255.0) as u8;
+            }
+        }
+    }
+}
+
+/// A component at least this large (pixels at 300 dpi: 3 mm²)...
+const BLOT_MIN_PX: usize = 420;
+/// ...whose darkest pixels are no darker than this (on the paper-flattened scale) is the
+/// rim of a stain or a shadow: a pen's core is under 100, a pencil's under 180.
+const BLOT_CORE: u8 = 190;
+
+/// Whitens large components too light to be writing: what is left of a stain once its
+/// inside is flattened to paper (its rim), of a fold's shadow, of a dark page edge.
+fn remove_light_blots(img: &mut GrayImage) {
+    let runs = dark_runs(img, PAPER_FLOOR);
+    let w = img.width() as usize;
+    let raw: &mut [u8] = img;
+    let mut greys: std::collections::HashMap<usize, Vec<u8>> = std::collections::HashMap::new();
+    for (r, size, root) in &runs {
+        if *size >= BLOT_MIN_PX {
+            greys
+                .entry(*root)
+                .or_default()
+                .extend_from_slice(&raw[r.y * w + r.start..r.y * w + r.end]);
+        }
+    }
+    let light: std::collections::HashSet<usize> = greys
+        .into_iter()
+        .filter(|(_, g)| percentile(g, 5) >= BLOT_CORE)
+        .map(|(root, _)| root)
+        .collect();
+    for (r, _, root) in runs {
+        if light.contains(&root) {
+            raw[r.y * w + r.start..r.y * w + r.end].fill(255);
+        }
+    }
+}
+
 /// Rescales grey levels so that the zone's paper reads 255. The paper level is a high
 /// percentile of the zone: even a crowded answer covers less than a third of its box.
 pub fn normalise_paper(img: &mut GrayImage) {
@@ -408,9 +505,11 @@ pub fn clean_zone_counting_ink(
     half_band: f64,
 ) -> (GrayImage, usize) {
     let mut clean = raw.clone();
+    flatten_paper(&mut clean);
     normalise_paper(&mut clean);
     remove_guides(&mut clean, guide_rows, half_band);
     remove_straight_lines(&mut clean);
+    remove_light_blots(&mut clean);
     stretch_to_ink(&mut clean);
     clear_border_lines(&mut clean);
     let ink = ink_pixels(&clean);
@@ -572,16 +671,16 @@ struct Run {
 fn writing_runs(img: &GrayImage, level: u8) -> impl Iterator<Item = Run> {
     dark_runs(img, level)
         .into_iter()
-        .filter(|&(_, size)| size >= MIN_INK_COMPONENT)
-        .map(|(run, _)| run)
+        .filter(|&(_, size, _)| size >= MIN_INK_COMPONENT)
+        .map(|(run, _, _)| run)
 }
 
 /// Every run of pixels darker than `level`, with the size (pixels) of the 8-connected
-/// component it belongs to. Run-based labelling: each row's runs are joined, by union-find,
+/// component it belongs to and that component's number. Run-based labelling: each row's runs are joined, by union-find,
 /// to the runs of the row above that touch them, diagonals included. Runs, not a
 /// pixel-by-pixel flood fill: with three calls per answer zone, a flood fill costs 7 % of a
 /// run's CPU time.
-fn dark_runs(img: &GrayImage, level: u8) -> Vec<(Run, usize)> {
+fn dark_runs(img: &GrayImage, level: u8) -> Vec<(Run, usize, usize)> {
     let w = img.width() as usize;
     if w == 0 {
         return Vec::new();
@@ -625,7 +724,10 @@ fn dark_runs(img: &GrayImage, level: u8) -> Vec<(Run, usize)> {
         size[find(&mut parent, i)] += r.end - r.start;
     }
     (0..runs.len())
-        .map(|i| (runs[i], size[find(&mut parent, i)]))
+        .map(|i| {
+            let root = find(&mut parent, i);
+            (runs[i], size[root], root)
+        })
         .collect()
 }
 
