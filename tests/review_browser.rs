@@ -1280,3 +1280,43 @@ fn two_hundred_enter_presses_in_headless_chromium_are_timed() {
         "exit status after SIGTERM: {status}"
     );
 }
+
+/// Two agents, each running `urnscan review` on one folder, decide the same answer: both
+/// decisions are kept in the log, the last one stands in contributions.csv, and the second
+/// agent's page is told that it replaced a decision taken since it looked.
+#[test]
+fn two_servers_on_one_folder_keep_both_decisions_and_the_last_wins() {
+    let (_d, out) = copy_of_run();
+    let a = Server::start(&out);
+    let b = Server::start(&out);
+    assert_ne!(a.port, b.port);
+    let id = s(&a.answers()[0]["contribution_id"]).to_string();
+    // Both pages looked before either decided (decision_seq 0).
+    let put = |server: &Server, body: Value| {
+        let r = server.api("PUT", &format!("/api/answers/{id}"), Some(&body));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let first = put(
+        &a,
+        json!({ "decision": "corrected", "text": "Plus de bancs", "seen": 0 }),
+    );
+    assert_eq!(first["overridden"], Value::Null, "{first}");
+    let second = put(&b, json!({ "decision": "illegible", "seen": 0 }));
+    assert_eq!(
+        second["overridden"]["decision"],
+        json!("corrected"),
+        "the second page is told what it replaced: {second}"
+    );
+    assert_eq!(second["overridden"]["text"], json!("Plus de bancs"));
+    // Each server reads the folder afresh: both see the standing decision.
+    assert_eq!(a.answer(&id)["decision"], json!("illegible"));
+    assert_eq!(b.answer(&id)["decision"], json!("illegible"));
+    let log = read(&out.join("corrections.csv"));
+    assert_eq!(log.lines().count(), 3, "a header and both decisions:\n{log}");
+    let rows = rows_by_id(&out);
+    assert!(rows[&id]["review_reasons"].contains("illegible"));
+    assert_eq!(rows[&id]["needs_review"], "true");
+    a.kill();
+    b.kill();
+}
