@@ -1313,7 +1313,11 @@ fn two_servers_on_one_folder_keep_both_decisions_and_the_last_wins() {
     assert_eq!(a.answer(&id)["decision"], json!("illegible"));
     assert_eq!(b.answer(&id)["decision"], json!("illegible"));
     let log = read(&out.join("corrections.csv"));
-    assert_eq!(log.lines().count(), 3, "a header and both decisions:\n{log}");
+    assert_eq!(
+        log.lines().count(),
+        3,
+        "a header and both decisions:\n{log}"
+    );
     let rows = rows_by_id(&out);
     assert!(rows[&id]["review_reasons"].contains("illegible"));
     assert_eq!(rows[&id]["needs_review"], "true");
