@@ -25,11 +25,17 @@ pub const BLANK_INK_MM2: f64 = 3.0;
 /// ink an answer after all (flagged `faint_writing`). On 600 generated slips, blank zones
 /// measured at most 1.41 mm² and faint real handwriting 2.93 to 12.1 mm².
 pub const FAINT_BLANK_INK_MM2: f64 = 2.0;
-/// Answers whose mean word confidence is under this are flagged for review. Chosen on
-/// slips carrying real handwriting (`scripts/eval-routing`): the handwriting model is sure
-/// of itself also when wrong, and a lower threshold lets badly read answers through
-/// unflagged. Recall and precision: docs/performance.md, "Review routing".
+/// Answers whose mean word confidence is under this are flagged for review (Tesseract's
+/// models). Chosen on slips carrying real handwriting (`scripts/eval-routing`): the
+/// handwriting model is sure of itself also when wrong, and a lower threshold lets badly
+/// read answers through unflagged. Recall and precision: docs/performance.md, "Review
+/// routing".
 pub const LOW_CONFIDENCE: f32 = 75.0;
+/// The same for urnscan's own network (`htr`), whose best-path confidence runs higher:
+/// chosen on slips filled by the `val` writers (the smallest threshold catching every
+/// answer read with CER > 0.25 there); measured on the unseen `dev` writers in
+/// docs/handwriting-model.md.
+pub const HTR_LOW_CONFIDENCE: f32 = 86.0;
 /// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
 const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
@@ -324,7 +330,11 @@ fn read_text_zone(
     } else if text.is_empty() {
         review_reasons.push(ReviewReason::NoText);
     } else {
-        if ocr.confidence < LOW_CONFIDENCE {
+        let threshold = match engine {
+            Recognizer::Htr(_) => HTR_LOW_CONFIDENCE,
+            Recognizer::Tesseract(_) => LOW_CONFIDENCE,
+        };
+        if ocr.confidence < threshold {
             review_reasons.push(ReviewReason::LowConfidence);
         }
         // Handwriting leaves 2–4 mm² of ink per character; a reading with far fewer
