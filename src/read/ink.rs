@@ -42,50 +42,54 @@ fn flatten_paper(img: &mut GrayImage) {
     }
     let raw: &mut [u8] = img;
     let mut blocks = vec![0u8; bw * bh];
-    for y in 0..h {
-        for x in 0..w {
-            let i = (y / b) * bw + x / b;
-            blocks[i] = blocks[i].max(raw[y * w + x]);
+    for (y, row) in raw.chunks_exact(w).enumerate() {
+        let out = &mut blocks[(y / b) * bw..(y / b + 1) * bw];
+        for (o, chunk) in out.iter_mut().zip(row.chunks(b)) {
+            *o = chunk.iter().fold(*o, |m, &v| m.max(v));
         }
     }
     // The lightest block within PAPER_REACH blocks, rows then columns.
-    let r = PAPER_REACH;
-    let mut rows = vec![0u8; bw * bh];
-    for y in 0..bh {
-        for x in 0..bw {
-            rows[y * bw + x] = (x.saturating_sub(r)..(x + r + 1).min(bw))
-                .map(|xx| blocks[y * bw + xx])
-                .max()
-                .unwrap_or(255);
-        }
-    }
-    let mut paper = vec![0u8; bw * bh];
-    for y in 0..bh {
-        for x in 0..bw {
-            paper[y * bw + x] = (y.saturating_sub(r)..(y + r + 1).min(bh))
-                .map(|yy| rows[yy * bw + x])
-                .max()
-                .unwrap_or(255);
-        }
-    }
-    for y in 0..h {
-        for x in 0..w {
-            // Between block centres, the paper's grey is interpolated: no block edges.
-            let fx = ((x as f64 + 0.5) / b as f64 - 0.5).clamp(0.0, (bw - 1) as f64);
-            let fy = ((y as f64 + 0.5) / b as f64 - 0.5).clamp(0.0, (bh - 1) as f64);
-            let (x0, y0) = (fx as usize, fy as usize);
-            let (x1, y1) = ((x0 + 1).min(bw - 1), (y0 + 1).min(bh - 1));
-            let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
-            let at = |xx: usize, yy: usize| paper[yy * bw + xx] as f64;
-            let p = (at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx) * (1.0 - ty)
-                + (at(x0, y1) * (1.0 - tx) + at(x1, y1) * tx) * ty;
+    let rows = max_within(&blocks, bw, bh, PAPER_REACH, 1);
+    let paper = max_within(&rows, bw, bh, PAPER_REACH, bw);
+    // Between block centres, the paper's grey is interpolated: no block edges. Where a
+    // pixel falls between blocks depends on its column alone, or its row alone.
+    let between = |i: usize, n: usize| {
+        let f = ((i as f64 + 0.5) / b as f64 - 0.5).clamp(0.0, (n - 1) as f64);
+        let i0 = f as usize;
+        (i0, (i0 + 1).min(n - 1), f - i0 as f64)
+    };
+    let columns: Vec<(usize, usize, f64)> = (0..w).map(|x| between(x, bw)).collect();
+    for (y, row) in raw.chunks_exact_mut(w).enumerate() {
+        let (y0, y1, ty) = between(y, bh);
+        let (top, bottom) = (
+            &paper[y0 * bw..(y0 + 1) * bw],
+            &paper[y1 * bw..(y1 + 1) * bw],
+        );
+        for (v, &(x0, x1, tx)) in row.iter_mut().zip(&columns) {
+            let p = (top[x0] as f64 * (1.0 - tx) + top[x1] as f64 * tx) * (1.0 - ty)
+                + (bottom[x0] as f64 * (1.0 - tx) + bottom[x1] as f64 * tx) * ty;
             // Dark surroundings (the lid, a heavy scribble) are not paper: left alone.
             if p >= 120.0 {
-                let v = &mut raw[y * w + x];
                 *v = (*v as f64 * 255.0 / p).round().min(255.0) as u8;
             }
         }
     }
+}
+
+/// For each cell of a `w` × `h` grid, the largest value within `reach` cells along one
+/// axis: `step` 1 along the rows, `step` w along the columns.
+fn max_within(grid: &[u8], w: usize, h: usize, reach: usize, step: usize) -> Vec<u8> {
+    let len = if step == 1 { w } else { h };
+    (0..w * h)
+        .map(|i| {
+            let at = if step == 1 { i % w } else { i / w };
+            let first = i - at * step;
+            (at.saturating_sub(reach)..(at + reach + 1).min(len))
+                .map(|k| grid[first + k * step])
+                .max()
+                .unwrap_or(255)
+        })
+        .collect()
 }
 
 /// A component at least this large (pixels at 300 dpi: 3 mm²)...
@@ -253,6 +257,14 @@ impl Line {
         self.left + (self.right - self.left) * (x as i64 - self.x0 as i64) / span
     }
 
+    /// `row(x) - left` for each column of the line, in order: what the line's slope alone
+    /// decides, computed once for every line of that slope.
+    fn offsets(&self) -> Vec<i64> {
+        (self.x0..self.x1)
+            .map(|x| self.row(x) - self.left)
+            .collect()
+    }
+
     /// The same line over the columns `x0..x1` (inside its own).
     fn piece(&self, x0: usize, x1: usize) -> Line {
         Line {
@@ -287,6 +299,13 @@ fn remove_lines_along_rows(img: &mut GrayImage) {
     let max_shift = (sh.min(sw) as f64).min(sw as f64 * LINE_MAX_SLOPE).round() as i64;
     let mut found: Vec<(usize, Line)> = Vec::new();
     for shift in -max_shift..=max_shift {
+        let offsets = Line {
+            x0: 0,
+            x1: sw,
+            left: 0,
+            right: shift,
+        }
+        .offsets();
         for y in 0..sh as i64 {
             let coarse = Line {
                 x0: 0,
@@ -294,9 +313,11 @@ fn remove_lines_along_rows(img: &mut GrayImage) {
                 left: y,
                 right: y + shift,
             };
-            let dark = (0..sw)
-                .filter(|&x| {
-                    let yy = coarse.row(x);
+            let dark = offsets
+                .iter()
+                .enumerate()
+                .filter(|&(x, off)| {
+                    let yy = y + off;
                     (0..sh as i64).contains(&yy) && small[yy as usize * sw + x] < PAPER_FLOOR
                 })
                 .count();
@@ -341,6 +362,18 @@ fn remove_lines_along_rows(img: &mut GrayImage) {
 /// average: the crease itself rather than its shadow.
 fn follow_line(raw: &[u8], w: usize, h: usize, coarse: Line, reach: i64) -> Line {
     let mut best = (u64::MAX, coarse);
+    // The candidates take 2 × reach + 1 slopes between them: their offsets once each.
+    let slope = coarse.right - coarse.left;
+    let by_slope: Vec<Vec<i64>> = (-2 * reach..=2 * reach)
+        .map(|d| {
+            Line {
+                left: 0,
+                right: slope + d,
+                ..coarse
+            }
+            .offsets()
+        })
+        .collect();
     for dl in -reach..=reach {
         for dr in -reach..=reach {
             let line = Line {
@@ -348,9 +381,11 @@ fn follow_line(raw: &[u8], w: usize, h: usize, coarse: Line, reach: i64) -> Line
                 right: coarse.right + dr,
                 ..coarse
             };
+            let offsets = &by_slope[(dr - dl + 2 * reach) as usize];
             let sum: u64 = (line.x0..line.x1)
-                .map(|x| {
-                    let y = line.row(x);
+                .zip(offsets)
+                .map(|(x, off)| {
+                    let y = line.left + off;
                     if (0..h as i64).contains(&y) {
                         raw[y as usize * w + x] as u64
                     } else {
