@@ -31,6 +31,7 @@ fn a_slip(dir: &std::path::Path) -> PathBuf {
             pdf: false,
             handwriting: None,
             faults: false,
+            damaged_qr: false,
         },
     )
     .expect("generate");

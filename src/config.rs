@@ -10,7 +10,7 @@ use crate::campaign::Campaign;
 use crate::error::UsageError;
 use crate::output::csvfile::Dialect;
 use crate::output::rows::PersonalData;
-use crate::recognize::{ModelChoice, Recognizer};
+use crate::recognize::{ModelChoice, OcrModel, Recognizer};
 
 /// What the agent asked of `process`, as given: `process_config` checks it.
 #[derive(Debug, Clone)]
@@ -56,6 +56,9 @@ pub struct ProcessConfig {
     pub personal_data: PersonalData,
     /// The serial ledger: `out/serials.csv`, or a file several output folders share.
     pub ledger: PathBuf,
+    /// Tesseract's print model, for identifying pages whose QR code is unreadable (None
+    /// when it is not installed: those pages stay `no_qr`).
+    pub print_model: Option<OcrModel>,
 }
 
 pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, UsageError> {
@@ -148,6 +151,7 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
         args.ocr_model.as_deref(),
         args.tessdata.as_deref(),
     )?;
+    let print_model = print_model(args.tessdata.as_deref());
     let batch = match &args.batch {
         Some(b) => b.clone(),
         None => default_batch(&args.inputs[0]).context("cannot name the batch: give --batch")?,
@@ -165,7 +169,15 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
         force: args.force,
         personal_data: args.personal_data,
         ledger,
+        print_model,
     })
+}
+
+/// Tesseract's print model for the campaign's printed text (`PRINT_MODEL`), when it is
+/// installed and loads.
+pub fn print_model(tessdata: Option<&std::path::Path>) -> Option<OcrModel> {
+    let model = OcrModel::resolve(crate::recognize::PRINT_MODEL, tessdata).ok()?;
+    Recognizer::new(&model).ok().map(|_| model)
 }
 
 /// The path as the file system resolves it (links followed) when it exists, else made

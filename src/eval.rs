@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::outcome::IdentifiedBy;
 use crate::output::folder::OutputFolder;
 use crate::output::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::text::normalise;
@@ -153,6 +154,11 @@ pub struct Report {
     /// Slips (truth status ok or blank) identified with the right serial.
     pub slips: usize,
     pub slips_identified: usize,
+    /// Pages taken for a slip (ok, blank or duplicate) under an identity the truth does not
+    /// give them: a wrong serial, urn, question or form, or a page that is no slip at all.
+    pub wrong_identities: usize,
+    /// Slips identified from their print (pages.csv `identified_by` = `printed`).
+    pub identified_from_print: usize,
     /// Slips whose truth gives their orientation, and those pages.csv got right.
     pub orientations: usize,
     pub orientations_right: usize,
@@ -269,6 +275,8 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
         pages_not_once: Vec::new(),
         slips: 0,
         slips_identified: 0,
+        wrong_identities: 0,
+        identified_from_print: 0,
         orientations: 0,
         orientations_right: 0,
         expected_contributions: ta.len(),
@@ -297,10 +305,29 @@ pub fn compare(out_dir: &Path, truth_dir: &Path) -> anyhow::Result<Report> {
             rep.pages_status_right += 1;
         }
         let mut right = status_right;
+        if r.identified_by == Some(IdentifiedBy::Printed) {
+            rep.identified_from_print += 1;
+        }
+        let taken_for_slip = matches!(
+            r.status,
+            PageStatus::Ok | PageStatus::Blank | PageStatus::Duplicate
+        );
+        let same_identity = r.form == get(t, "form")
+            && r.urn_id == get(t, "urn_id")
+            && r.question_id == get(t, "question_id")
+            && r.serial == get(t, "serial");
+        if taken_for_slip && !same_identity {
+            rep.wrong_identities += 1;
+        }
         if get(t, "status") == "ok" || get(t, "status") == "blank" {
             rep.slips += 1;
-            // The payload carries form, question, urn and serial: all four must be exact.
-            let identified = r.qr_payload == get(t, "qr_payload")
+            // Form, question, urn and serial must all be exact; a slip identified by its QR
+            // code must also report the payload it held.
+            let identified = (r.qr_payload == get(t, "qr_payload")
+                || r.identified_by == Some(IdentifiedBy::Printed))
+                && r.form == get(t, "form")
+                && r.urn_id == get(t, "urn_id")
+                && r.question_id == get(t, "question_id")
                 && r.serial == get(t, "serial")
                 && matches!(r.status, PageStatus::Ok | PageStatus::Blank);
             if identified {

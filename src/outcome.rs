@@ -186,6 +186,27 @@ coded! {
         PersonalData = "personal_data", "données personnelles";
         /// A person decided in review that nobody can read it: kept, never exported.
         Illegible = "illegible", "illisible (décision d'un agent)";
+        /// The slip's QR code could not be read: its serial, urn and question were read
+        /// from its printed text (a person checks them against the crop).
+        IdentifiedFromPrint = "identified_from_print", "identifié par le texte imprimé";
+    }
+}
+
+coded! {
+    /// How a slip was identified (pages.csv `identified_by`).
+    IdentifiedBy {
+        /// Its QR code was decoded.
+        Qr = "qr", "code QR";
+        /// Its QR code was unreadable; its printed serial, urn line and question label
+        /// agreed with the campaign's registries.
+        Printed = "printed", "texte imprimé";
+    }
+}
+
+impl Default for IdentifiedBy {
+    /// Pages recorded before identity from print existed were identified by their QR code.
+    fn default() -> Self {
+        IdentifiedBy::Qr
     }
 }
 
@@ -211,10 +232,17 @@ pub struct Ticks {
 /// A page identified as a slip of the campaign and read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slip {
+    /// The QR payload; for a slip identified from print, the payload its printed values
+    /// stand for (pages.csv leaves `qr_payload` empty then: no code was read).
     pub payload: String,
+    #[serde(default)]
+    pub identified_by: IdentifiedBy,
     pub form: String,
     pub serial: String,
     pub urn: String,
+    /// The question field of its identity: a registry id, or the form's literal (`ALL`).
+    #[serde(default)]
+    pub question: String,
     /// Rotation of the slip in the scan, clockwise: 0, 90, 180 or 270.
     pub orientation: u16,
     pub tilt_deg: f64,

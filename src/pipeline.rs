@@ -200,6 +200,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         out_dir: &cfg.out,
         clean_for_ocr: cfg.clean_for_ocr,
         models: &cfg.models,
+        print_model: cfg.print_model.as_ref(),
     };
     let results: anyhow::Result<Vec<PageResult>> = pool.install(|| {
         work.par_iter()
@@ -279,6 +280,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
 
     let mut summary = Summary::new(&pages, &contributions);
     summary.not_answers = not_answers.len();
+    summary.print_identification = cfg.print_model.is_some();
     summary.accounting_errors = accounting;
     summary.resumed = resumed;
     summary.personal_data = cfg.personal_data;

@@ -7,14 +7,14 @@ use std::path::Path;
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, TextZone, Zone, ZoneQuestion};
 use crate::geometry::downscale2;
 use crate::input::{decode_page, PageSource};
-use crate::locate::{find_qr, register, QrFound, Registration};
-use crate::outcome::{Answer, Outcome, Rejection, ReviewReason, Slip, Ticks};
+use crate::locate::{find_qr, identify_from_print, register, QrFound, Registration};
+use crate::outcome::{Answer, IdentifiedBy, Outcome, Rejection, ReviewReason, Slip, Ticks};
 use crate::read::checkbox::{score_group, ticked};
 use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
     clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks_undoably,
 };
-use crate::recognize::{read_zone, Engines, ModelChoice, OcrError, OcrText, Recognizer};
+use crate::recognize::{read_zone, Engines, ModelChoice, OcrError, OcrModel, OcrText, Recognizer};
 use crate::text::normalise;
 use crate::timing::{time, Stage};
 
@@ -72,6 +72,9 @@ pub struct PageContext<'a> {
     pub clean_for_ocr: bool,
     /// Which Tesseract model reads which zone.
     pub models: &'a ModelChoice,
+    /// Tesseract's print model, which reads the printed serial, urn and question of a page
+    /// whose QR code is unreadable; None: such pages stay `no_qr`.
+    pub print_model: Option<&'a OcrModel>,
 }
 
 /// Reads one page of `path`. `engines` are this worker's OCR engines.
@@ -93,13 +96,34 @@ pub fn read_page(
             crate::read::bilevel::remove_halftone_dots(&mut img)
         });
     }
-    let Located {
-        qr,
-        form,
-        payload,
-        reg,
-    } = match locate(ctx.campaign, &mut img) {
-        Ok(located) => located,
+    let (form, payload, reg, qr_text, identified_by) = match locate(ctx.campaign, &mut img) {
+        Ok(l) => (l.form, l.payload, l.reg, l.qr.text, IdentifiedBy::Qr),
+        Err(Rejection::NoQr { tried }) => {
+            let Some(model) = ctx.print_model else {
+                return Ok(Outcome::Rejected(Rejection::NoQr { tried }));
+            };
+            let Recognizer::Tesseract(engine) = engines.get(model)? else {
+                return Ok(Outcome::Rejected(Rejection::NoQr { tried }));
+            };
+            match time(Stage::Register, || {
+                identify_from_print(ctx.campaign, &img, engine)
+            }) {
+                Ok(p) => {
+                    let text = ctx.campaign.payload_for(
+                        &p.payload.form,
+                        &p.payload.question,
+                        &p.payload.urn,
+                        &p.payload.serial,
+                    );
+                    (p.form, p.payload, p.reg, text, IdentifiedBy::Printed)
+                }
+                Err(why) => {
+                    return Ok(Outcome::Rejected(Rejection::NoQr {
+                        tried: format!("{tried}; {why}"),
+                    }))
+                }
+            }
+        }
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
     let page_key = page_key(source_name, src.page);
@@ -121,6 +145,11 @@ pub fn read_page(
         )? {
             answer.question_id = question_id;
             answer.crop_file = crop_name;
+            if identified_by == IdentifiedBy::Printed {
+                answer
+                    .review_reasons
+                    .push(ReviewReason::IdentifiedFromPrint);
+            }
             answers.push(answer);
         }
     }
@@ -134,10 +163,12 @@ pub fn read_page(
         })
         .collect();
     Ok(Outcome::Slip(Box::new(Slip {
-        payload: qr.text,
+        payload: qr_text,
+        identified_by,
         form: form.id.clone(),
         serial: payload.serial,
         urn: payload.urn,
+        question: payload.question,
         orientation: reg.orientation,
         tilt_deg: reg.tilt_deg,
         answers,

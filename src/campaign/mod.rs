@@ -153,10 +153,63 @@ impl Campaign {
         titles
     }
 
+    /// A form's printed text (`PrintItem::text`) with its placeholders filled: `{title}`,
+    /// `{question_label}` (the question `question_id` names), `{question_label:Qn}`,
+    /// `{urn_id}`, `{urn_name}`, `{serial}`. The printer draws it; the print reader compares
+    /// what it reads with it.
+    pub fn print_text(&self, template: &str, values: &PrintValues) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('}')
+                .map(|e| start + e)
+                .ok_or_else(|| format!("unclosed placeholder in print text '{template}'"))?;
+            let key = &rest[start + 1..end];
+            let label = |qid: &str| {
+                self.question(qid).map(|q| q.label.clone()).ok_or_else(|| {
+                    format!("print text '{template}' names unknown question '{qid}'")
+                })
+            };
+            let value = match key {
+                "title" => self.title.clone(),
+                "urn_id" => values.urn_id.to_string(),
+                "urn_name" => values.urn_name.to_string(),
+                "serial" => values.serial.to_string(),
+                "question_label" => label(values.question_id)?,
+                k => match k.strip_prefix("question_label:") {
+                    Some(qid) => label(qid)?,
+                    None => {
+                        return Err(format!(
+                            "unknown placeholder {{{k}}} in print text '{template}'"
+                        ))
+                    }
+                },
+            };
+            out.push_str(&value);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
     /// The payload a form with these values carries (what the printer encodes).
     pub fn payload_for(&self, form: &str, question: &str, urn: &str, serial: &str) -> String {
         self.payload.render(form, question, urn, serial)
     }
+}
+
+/// The values printed on one copy of a form.
+#[derive(Debug, Clone, Copy)]
+pub struct PrintValues<'a> {
+    pub urn_id: &'a str,
+    /// Printed beside the urn id; free text so that a slip naming an unregistered urn can be
+    /// printed too (the reader must reject it).
+    pub urn_name: &'a str,
+    /// What the QR code's question field holds (a registry id, or the form's literal).
+    pub question_id: &'a str,
+    pub serial: &'a str,
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ fn print_text(r: &Report) {
         r.slips_identified, r.slips
     );
     println!(
+        "slips identified wrongly:        {} ({} slip(s) identified from print)",
+        r.wrong_identities, r.identified_from_print
+    );
+    println!(
         "orientation right:               {}/{}",
         r.orientations_right, r.orientations
     );

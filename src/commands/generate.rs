@@ -43,6 +43,10 @@ pub struct GenerateArgs {
     /// halftoned forms, and more blank slips (nothing of which may become a contribution).
     #[arg(long, conflicts_with_all = ["sample", "lines"])]
     pub faults: bool,
+    /// Every slip's and sheet's QR code torn off or blotted with ink: the pages urnscan must
+    /// identify from their printed serial, urn and question.
+    #[arg(long, conflicts_with_all = ["sample", "lines"])]
+    pub damaged_qr: bool,
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +60,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         handwriting,
         layout,
         faults,
+        damaged_qr,
     } = args;
     if lines {
         let n = render::generate_lines(&out, count, seed)?;
@@ -73,6 +78,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
             pdf,
             handwriting,
             faults,
+            damaged_qr,
         },
     )?;
     println!("urnscan generate: {} page(s) in {}", r.pages, out.display());

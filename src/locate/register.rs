@@ -58,21 +58,52 @@ pub fn register(
     } else {
         Homography::fit(&pairs, Model::Affine)?
     };
-    let (cx, cy) = (form.width / 2.0, form.height / 2.0);
-    let (dx, dy) = map.x_axis_at(cx, cy);
-    let angle = dy.atan2(dx).to_degrees().rem_euclid(360.0);
-    let quarter = ((angle / 90.0).round() as i64).rem_euclid(4) as u16;
-    let mut tilt = angle - quarter as f64 * 90.0;
-    if tilt > 180.0 {
-        tilt -= 360.0;
+    Some(Registration::from_map(map, form, marks_found))
+}
+
+/// Registration by the printed marks alone, for a page whose QR code is unreadable: each
+/// mark is looked for near where `first` (a rough map, from the marks found on a shrunk
+/// page) puts it, and all of them must be found.
+pub fn register_by_marks(
+    img: &image::GrayImage,
+    form: &Form,
+    first: &Homography,
+) -> Option<Registration> {
+    let pairs: Vec<PointPair> = form
+        .marks
+        .iter()
+        .map(|mark| find_mark(img, first, mark).map(|px| (mark.centre(), px)))
+        .collect::<Option<_>>()?;
+    if pairs.len() < 3 {
+        return None;
     }
-    Some(Registration {
-        map,
-        orientation: quarter * 90,
-        tilt_deg: tilt,
-        marks_found,
-        px_per_mm: (dx * dx + dy * dy).sqrt(),
-    })
+    let model = if pairs.len() >= 4 {
+        Model::Projective
+    } else {
+        Model::Affine
+    };
+    let map = Homography::fit(&pairs, model)?;
+    Some(Registration::from_map(map, form, pairs.len()))
+}
+
+impl Registration {
+    fn from_map(map: Homography, form: &Form, marks_found: usize) -> Registration {
+        let (cx, cy) = (form.width / 2.0, form.height / 2.0);
+        let (dx, dy) = map.x_axis_at(cx, cy);
+        let angle = dy.atan2(dx).to_degrees().rem_euclid(360.0);
+        let quarter = ((angle / 90.0).round() as i64).rem_euclid(4) as u16;
+        let mut tilt = angle - quarter as f64 * 90.0;
+        if tilt > 180.0 {
+            tilt -= 360.0;
+        }
+        Registration {
+            map,
+            orientation: quarter * 90,
+            tilt_deg: tilt,
+            marks_found,
+            px_per_mm: (dx * dx + dy * dy).sqrt(),
+        }
+    }
 }
 
 /// Looks for a filled square near where `map` puts `mark`; returns its centre in pixels.

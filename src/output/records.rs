@@ -15,7 +15,7 @@ use super::corrections::{Correction, Decision};
 use super::csvfile::{write_csv, Dialect};
 use super::rows::PersonalData;
 use super::table::Table;
-use crate::outcome::{RejectionReason, ReviewReason, Ticks};
+use crate::outcome::{IdentifiedBy, RejectionReason, ReviewReason, Ticks};
 use crate::privacy;
 
 /// One row of contributions.csv: one non-blank answer zone of an identified slip.
@@ -116,6 +116,13 @@ pub struct PageRecord {
     pub orientation: Option<u16>,
     /// The contributions the page gave (status ok only).
     pub contribution_ids: Vec<String>,
+    /// How the slip was identified (None when no slip was read).
+    pub identified_by: Option<IdentifiedBy>,
+    /// The slip's identity, whether read from its QR code or its print (empty when no slip
+    /// was identified): blank slips and duplicates count per urn too.
+    pub form: String,
+    pub urn_id: String,
+    pub question_id: String,
 }
 
 /// One column of a CSV file: its name, how a record's field becomes the cell, and how a
@@ -264,6 +271,30 @@ const PAGE_COLUMNS: &[Column<PageRecord>] = &[
             Ok(())
         },
     },
+    Column {
+        name: "identified_by",
+        write: |r| {
+            r.identified_by
+                .map(|i| i.code())
+                .unwrap_or_default()
+                .to_string()
+        },
+        read: |r, cell| {
+            let cell = cell.trim();
+            r.identified_by = if cell.is_empty() {
+                None
+            } else {
+                Some(
+                    IdentifiedBy::from_code(cell)
+                        .ok_or_else(|| format!("'{cell}' is not qr or printed"))?,
+                )
+            };
+            Ok(())
+        },
+    },
+    text_column!("form", form),
+    text_column!("urn_id", urn_id),
+    text_column!("question_id", question_id),
 ];
 
 /// The columns a reader of contributions.csv cannot do without: a file without them is

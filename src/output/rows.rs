@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::ledger::Ledger;
 use super::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::campaign::Campaign;
-use crate::outcome::{Outcome, PageResult, Rejection, ReviewReason, Slip, Ticks};
+use crate::outcome::{IdentifiedBy, Outcome, PageResult, Rejection, ReviewReason, Slip, Ticks};
 use crate::privacy;
 
 /// The final status of a page.
@@ -44,19 +44,23 @@ pub struct FinalPage<'a> {
     pub status: Status,
     /// For a duplicate: the page it repeats.
     pub first_seen: Option<String>,
+    /// A slip identified from print whose serial another page or run already has: its
+    /// identity is not taken, and the page is rejected for its unreadable QR code.
+    pub set_aside: Option<Rejection>,
 }
 
 impl FinalPage<'_> {
+    /// The slip read on the page, unless its identity was set aside.
     pub fn slip(&self) -> Option<&Slip> {
         match &self.result.outcome {
-            Outcome::Slip(s) => Some(s),
-            Outcome::Rejected(_) => None,
+            Outcome::Slip(s) if self.set_aside.is_none() => Some(s),
+            _ => None,
         }
     }
     pub fn rejection(&self) -> Option<&Rejection> {
         match &self.result.outcome {
             Outcome::Rejected(r) => Some(r),
-            Outcome::Slip(_) => None,
+            Outcome::Slip(_) => self.set_aside.as_ref(),
         }
     }
     /// `file.jpg page 2`, for messages.
@@ -76,62 +80,76 @@ fn place(r: &PageResult) -> String {
 /// page a duplicate of that one (a conflict when the rest of the payload differs); two
 /// different serials never are. A serial in the output folder's `ledger` from another page
 /// (an earlier run) makes the page a duplicate of that reading too.
+///
+/// Slips identified by their QR code claim their serials first: a serial read from print
+/// is taken only when no QR code and no earlier run holds it, since a misread printed
+/// digit must never make a real slip a duplicate (nor two slips one).
 pub fn finalise<'r>(results: &'r [PageResult], ledger: &Ledger) -> Vec<FinalPage<'r>> {
     let mut first: HashMap<&str, &PageResult> = HashMap::new();
-    results
-        .iter()
-        .map(|r| match &r.outcome {
-            Outcome::Rejected(_) => FinalPage {
+    let mut pages: Vec<Option<FinalPage>> = results.iter().map(|_| None).collect();
+    for pass in [IdentifiedBy::Qr, IdentifiedBy::Printed] {
+        for (r, slot) in results.iter().zip(pages.iter_mut()) {
+            let page = |status, first_seen| FinalPage {
                 result: r,
-                status: Status::Rejected,
-                first_seen: None,
-            },
-            Outcome::Slip(s) => {
-                if let Some(earlier) = first.get(s.serial.as_str()) {
-                    let same_payload =
-                        matches!(&earlier.outcome, Outcome::Slip(e) if e.payload == s.payload);
-                    FinalPage {
-                        result: r,
-                        status: if same_payload {
-                            Status::Duplicate
-                        } else {
-                            Status::Conflict
-                        },
-                        first_seen: Some(place(earlier)),
-                    }
-                } else if let Some(e) = ledger.earlier(
-                    &s.serial,
-                    &r.source_file,
-                    r.page.unwrap_or(0),
-                    &r.fingerprint,
-                ) {
-                    FinalPage {
-                        result: r,
-                        status: if e.payload == s.payload {
-                            Status::Duplicate
-                        } else {
-                            Status::Conflict
-                        },
-                        first_seen: Some(format!(
-                            "{} page {} (an earlier run, batch {})",
-                            e.source_file, e.page, e.batch
-                        )),
-                    }
-                } else {
-                    first.insert(&s.serial, r);
-                    FinalPage {
-                        result: r,
-                        status: if s.answers.is_empty() {
-                            Status::Blank
-                        } else {
-                            Status::Ok
-                        },
-                        first_seen: None,
-                    }
+                status,
+                first_seen,
+                set_aside: None,
+            };
+            match &r.outcome {
+                Outcome::Rejected(_) if pass == IdentifiedBy::Qr => {
+                    *slot = Some(page(Status::Rejected, None))
                 }
+                Outcome::Slip(s) if s.identified_by == pass => {
+                    let earlier = first.get(s.serial.as_str()).map(|e| {
+                        let same = matches!(&e.outcome, Outcome::Slip(o) if o.payload == s.payload);
+                        (place(e), same)
+                    });
+                    let earlier = earlier.or_else(|| {
+                        ledger
+                            .earlier(
+                                &s.serial,
+                                &r.source_file,
+                                r.page.unwrap_or(0),
+                                &r.fingerprint,
+                            )
+                            .map(|e| {
+                                (
+                                    format!(
+                                        "{} page {} (an earlier run, batch {})",
+                                        e.source_file, e.page, e.batch
+                                    ),
+                                    e.payload == s.payload,
+                                )
+                            })
+                    });
+                    *slot = Some(match (earlier, pass) {
+                        (Some((at, _)), IdentifiedBy::Printed) => FinalPage {
+                            set_aside: Some(Rejection::NoQr {
+                                tried: format!(
+                                    "the QR code is unreadable and the serial {} read from print is already {at}'s: the slip is not identified by it",
+                                    s.serial
+                                ),
+                            }),
+                            ..page(Status::Rejected, None)
+                        },
+                        (Some((at, true)), _) => page(Status::Duplicate, Some(at)),
+                        (Some((at, false)), _) => page(Status::Conflict, Some(at)),
+                        (None, _) => {
+                            first.insert(&s.serial, r);
+                            let status = if s.answers.is_empty() {
+                                Status::Blank
+                            } else {
+                                Status::Ok
+                            };
+                            page(status, None)
+                        }
+                    });
+                }
+                _ => {}
             }
-        })
-        .collect()
+        }
+    }
+    pages.into_iter().flatten().collect()
 }
 
 /// Replaces characters a CSV consumer could trip on (controls, bidi overrides) and bounds
@@ -167,35 +185,44 @@ pub fn page_record(campaign: &Campaign, p: &FinalPage) -> PageRecord {
         status: p.status.page_status(),
         ..PageRecord::default()
     };
-    match &r.outcome {
-        Outcome::Rejected(rej) => {
-            let (payload, serial) = rej.qr();
-            record.reason = Some(rej.reason());
-            record.detail = printable(&rej.to_string(), 500);
-            record.qr_payload = payload.map(|p| printable(p, 300)).unwrap_or_default();
-            record.serial = serial.unwrap_or_default().to_string();
+    if let Some(rej) = p.rejection() {
+        let (payload, serial) = rej.qr();
+        record.reason = Some(rej.reason());
+        record.detail = printable(&rej.to_string(), 500);
+        record.qr_payload = payload.map(|p| printable(p, 300)).unwrap_or_default();
+        record.serial = serial.unwrap_or_default().to_string();
+    } else if let Some(s) = p.slip() {
+        record.detail = match (p.status, &p.first_seen) {
+            (Status::Duplicate, Some(first)) => format!("same serial {} as {first}", s.serial),
+            (Status::Conflict, Some(first)) => format!(
+                "serial {} was already read on {first} with a different QR code: a printing error; check both slips",
+                s.serial
+            ),
+            (Status::Blank, _) => "nothing written in the answer zones".to_string(),
+            _ => format!("{} answer(s), tilt {:.1}°", s.answers.len(), s.tilt_deg),
+        };
+        if s.identified_by == IdentifiedBy::Printed {
+            record.detail.push_str(
+                "; QR code unreadable: identified by its printed serial, urn and question",
+            );
         }
-        Outcome::Slip(s) => {
-            record.detail = match (p.status, &p.first_seen) {
-                (Status::Duplicate, Some(first)) => format!("same serial {} as {first}", s.serial),
-                (Status::Conflict, Some(first)) => format!(
-                    "serial {} was already read on {first} with a different QR code: a printing error; check both slips",
-                    s.serial
-                ),
-                (Status::Blank, _) => "nothing written in the answer zones".to_string(),
-                _ => format!("{} answer(s), tilt {:.1}°", s.answers.len(), s.tilt_deg),
-            };
-            if p.status == Status::Ok {
-                record.contribution_ids = s
-                    .answers
-                    .iter()
-                    .map(|a| contribution_id(campaign, &s.serial, &a.question_id))
-                    .collect();
-            }
+        if p.status == Status::Ok {
+            record.contribution_ids = s
+                .answers
+                .iter()
+                .map(|a| contribution_id(campaign, &s.serial, &a.question_id))
+                .collect();
+        }
+        // Only what a QR code held: a slip identified from print has no payload read.
+        if s.identified_by == IdentifiedBy::Qr {
             record.qr_payload = printable(&s.payload, 300);
-            record.serial = s.serial.clone();
-            record.orientation = Some(s.orientation);
         }
+        record.serial = s.serial.clone();
+        record.orientation = Some(s.orientation);
+        record.identified_by = Some(s.identified_by);
+        record.form = s.form.clone();
+        record.urn_id = s.urn.clone();
+        record.question_id = s.question.clone();
     }
     record
 }
@@ -298,7 +325,7 @@ pub fn contribution_records(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Answer;
+    use crate::outcome::{Answer, RejectionReason};
 
     /// The cells a page's record writes to pages.csv.
     fn page_row(c: &Campaign, p: &FinalPage) -> Vec<String> {
@@ -322,9 +349,11 @@ mod tests {
     fn slip(serial: &str, answers: usize) -> Outcome {
         Outcome::Slip(Box::new(Slip {
             payload: format!("https://assises-solidarites.fr/c?f=slip-a5&q=Q2&u=U07&n={serial}"),
+            identified_by: IdentifiedBy::Qr,
             form: "slip-a5".into(),
             serial: serial.into(),
             urn: "U07".into(),
+            question: "Q2".into(),
             orientation: 0,
             tilt_deg: 1.0,
             answers: (0..answers)
@@ -370,6 +399,57 @@ mod tests {
         assert_eq!(row[2], "duplicate");
         assert_eq!(row[4], "same serial 000001 as a.jpg page 1");
         assert!(contribution_rows(&c, "W07", PersonalData::Mask, &f[2]).is_empty());
+    }
+
+    fn printed(serial: &str) -> Outcome {
+        let mut s = slip(serial, 1);
+        if let Outcome::Slip(s) = &mut s {
+            s.identified_by = IdentifiedBy::Printed;
+        }
+        s
+    }
+
+    #[test]
+    fn a_serial_read_from_print_never_takes_one_a_qr_code_holds() {
+        // The printed page comes first in input order, but the QR code's page keeps the
+        // serial: the printed one is set aside as no_qr, never a duplicate of it.
+        let results = vec![
+            page("a.jpg", printed("000001")),
+            page("b.jpg", slip("000001", 1)),
+            page("c.jpg", printed("000002")),
+        ];
+        let f = finalise(&results, &Ledger::default());
+        assert_eq!(
+            f.iter().map(|p| p.status).collect::<Vec<_>>(),
+            vec![Status::Rejected, Status::Ok, Status::Ok]
+        );
+        let c = Campaign::builtin().unwrap();
+        let rejected = page_record(&c, &f[0]);
+        assert_eq!(rejected.reason, Some(RejectionReason::NoQr));
+        assert!(rejected
+            .detail
+            .contains("000001 read from print is already b.jpg page 1"));
+        assert!(rejected.contribution_ids.is_empty() && rejected.identified_by.is_none());
+        assert!(contribution_rows(&c, "W07", PersonalData::Mask, &f[0]).is_empty());
+        let taken = page_record(&c, &f[2]);
+        assert_eq!(taken.identified_by, Some(IdentifiedBy::Printed));
+        assert_eq!(taken.qr_payload, "", "no QR payload was read");
+        assert_eq!(
+            (taken.urn_id.as_str(), taken.question_id.as_str()),
+            ("U07", "Q2")
+        );
+        // And a serial an earlier run holds is not taken from print either.
+        let mut ledger = Ledger::default();
+        ledger.record(crate::output::ledger::Entry {
+            serial: "000002".into(),
+            payload: String::new(),
+            source_file: "old.jpg".into(),
+            page: 1,
+            fingerprint: "x".into(),
+            batch: "W06".into(),
+        });
+        let f = finalise(&results[2..], &ledger);
+        assert_eq!(f[0].status, Status::Rejected);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::records::ContributionRecord;
 use super::rows::{FinalPage, Status};
+use crate::outcome::IdentifiedBy;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -33,6 +34,11 @@ pub struct Summary {
     pub duplicate: usize,
     pub rejected: usize,
     pub rejected_by_reason: BTreeMap<String, usize>,
+    /// Slips (ok or blank) whose QR code was unreadable, identified by their printed serial,
+    /// urn and question instead.
+    pub identified_from_print: usize,
+    /// Whether Tesseract's print model was there to try that (`tesseract-ocr-fra`).
+    pub print_identification: bool,
     pub contributions: usize,
     /// Answers a person decided were not answers (in not-answers.csv, not in `contributions`).
     pub not_answers: usize,
@@ -103,6 +109,8 @@ impl Summary {
             duplicate: 0,
             rejected: 0,
             rejected_by_reason: BTreeMap::new(),
+            identified_from_print: 0,
+            print_identification: false,
             contributions: contributions.len(),
             not_answers: 0,
             needs_review: contributions.iter().filter(|c| c.needs_review).count(),
@@ -127,6 +135,12 @@ impl Summary {
         for p in pages {
             // A file that yielded no page is accounted for as one rejected "page".
             s.pages_read += 1;
+            if matches!(p.status, Status::Ok | Status::Blank)
+                && p.slip()
+                    .is_some_and(|sl| sl.identified_by == IdentifiedBy::Printed)
+            {
+                s.identified_from_print += 1;
+            }
             match p.status {
                 Status::Ok => s.ok += 1,
                 Status::Blank => s.blank += 1,
@@ -210,6 +224,13 @@ impl Summary {
                 String::new()
             }
         );
+        if self.identified_from_print > 0 {
+            let _ = writeln!(
+                t,
+                "              ({} slip(s) with an unreadable QR code identified by their printed serial, urn and question: check them in review)",
+                self.identified_from_print
+            );
+        }
         let _ = writeln!(t, "  blank       {:>5}", self.blank);
         let _ = writeln!(t, "  duplicate   {:>5}", self.duplicate);
         let reasons: Vec<String> = self
@@ -227,6 +248,14 @@ impl Summary {
                 format!("   ({})", reasons.join(", "))
             }
         );
+        if !self.print_identification && self.rejected_by_reason.contains_key("no_qr") {
+            let _ = writeln!(
+                t,
+                "  (pages without a readable QR code were not identified from their print: Tesseract's print model '{}' is missing; on Debian: sudo apt-get install tesseract-ocr-{})",
+                crate::recognize::PRINT_MODEL,
+                crate::recognize::PRINT_MODEL
+            );
+        }
         if !self.contributions_by_urn_question.is_empty() {
             let _ = writeln!(t, "\nContributions by urn and question:");
             let _ = write!(t, "  {:<6}", "urn");

@@ -17,6 +17,10 @@ use image::GrayImage;
 use crate::read::prepare::{prepare_lines, PreparedLine};
 pub use tesseract::{BUILTIN_MODEL, DEBIAN_TESSDATA};
 
+/// Tesseract's model for printed French (Debian's tesseract-ocr-fra): it reads the forms'
+/// own printed text when a QR code is unreadable (`locate::identify_from_print`).
+pub const PRINT_MODEL: &str = "fra";
+
 /// A model, found: Tesseract's built-in handwriting model, a `<lang>.traineddata` in a
 /// folder, or urnscan's own network.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

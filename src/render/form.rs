@@ -12,15 +12,7 @@ use super::text::{pt_to_mm, Fonts};
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, Zone};
 
 /// The values printed on one copy of a form.
-pub(crate) struct FormValues<'a> {
-    pub urn_id: &'a str,
-    /// Printed beside the urn id; free text so that a slip naming an unregistered urn can be
-    /// printed too (the reader must reject it).
-    pub urn_name: &'a str,
-    /// What the QR code's question field holds (a registry id, or the form's literal).
-    pub question_id: &'a str,
-    pub serial: &'a str,
-}
+pub(crate) type FormValues<'a> = crate::campaign::PrintValues<'a>;
 
 /// Draws a blank copy of `form` at `dpi`, with its QR code carrying the campaign payload.
 pub fn draw_blank_form(
@@ -111,7 +103,9 @@ pub(crate) fn draw_form(
         }
     }
     for item in &form.prints {
-        let text = fill_placeholders(&item.text, campaign, vals)?;
+        let text = campaign
+            .print_text(&item.text, vals)
+            .map_err(|e| anyhow!(e))?;
         let face = if item.bold { &fonts.bold } else { &fonts.sans };
         let em = canvas.px(pt_to_mm(item.size_pt));
         let lines = face.wrap(&text, em, canvas.px(item.rect.w));
@@ -165,45 +159,6 @@ pub(crate) fn print_line_px(
     }
     face.draw_line(canvas, text, x, baseline, em_px, Ink::PRINT, rng);
     Ok(())
-}
-
-/// Replaces `{title} {question_label} {question_label:Qn} {urn_id} {urn_name} {serial}`.
-fn fill_placeholders(
-    template: &str,
-    campaign: &Campaign,
-    vals: &FormValues,
-) -> anyhow::Result<String> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find('}')
-            .map(|e| start + e)
-            .ok_or_else(|| anyhow!("unclosed placeholder in print text '{template}'"))?;
-        let key = &rest[start + 1..end];
-        let label = |qid: &str| {
-            campaign
-                .question(qid)
-                .map(|q| q.label.clone())
-                .ok_or_else(|| anyhow!("print text '{template}' names unknown question '{qid}'"))
-        };
-        let value = match key {
-            "title" => campaign.title.clone(),
-            "urn_id" => vals.urn_id.to_string(),
-            "urn_name" => vals.urn_name.to_string(),
-            "serial" => vals.serial.to_string(),
-            "question_label" => label(vals.question_id)?,
-            k => match k.strip_prefix("question_label:") {
-                Some(qid) => label(qid)?,
-                None => bail!("unknown placeholder {{{k}}} in print text '{template}'"),
-            },
-        };
-        out.push_str(&value);
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Draws the QR symbol of `payload` so that the dark modules' outer edge spans `rect`

@@ -48,6 +48,8 @@ pub struct GenerateOptions {
     pub handwriting: Option<PathBuf>,
     /// Folds, stains, black-and-white scans and more blank slips on most pages.
     pub faults: bool,
+    /// Every slip's and sheet's QR code torn off or blotted with ink.
+    pub damaged_qr: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +75,7 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
     let specs = if opts.sample_mix {
         pages::sample_specs(campaign, &mut rng)?
     } else {
-        pages::random_specs(campaign, opts.count, opts.faults, &mut rng)?
+        pages::random_specs(campaign, opts.count, opts.faults, opts.damaged_qr, &mut rng)?
     };
     let pages_path = opts.out.join("truth-pages.csv");
     let answers_path = opts.out.join("truth-answers.csv");
@@ -228,6 +230,7 @@ mod tests {
                 pdf: false,
                 handwriting: None,
                 faults: false,
+                damaged_qr: false,
             };
             let r = generate(&c, &opts).unwrap();
             assert_eq!(r.pages, 2);

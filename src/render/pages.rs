@@ -8,7 +8,7 @@ use super::corpus::ANSWERS;
 use super::fill::{tick, write_answer, InkKind, TickKind};
 use super::form::{draw_form, draw_qr, print_line_px, qr_question, FormValues};
 use super::paste::{paste_answer, RealLines};
-use super::scan::{encode, scan, Format, ScanParams};
+use super::scan::{damage_qr, encode, scan, Format, QrDamage, ScanParams};
 use super::text::{pt_to_mm, Fonts};
 use crate::campaign::{Campaign, Form, QrQuestion, RectMm, ZoneQuestion};
 
@@ -139,6 +139,7 @@ fn random_scan(rng: &mut fastrand::Rng) -> ScanParams {
         folds: 0,
         stains: 0,
         bilevel: false,
+        qr_damage: None,
     }
 }
 
@@ -193,6 +194,7 @@ pub(crate) fn random_specs(
     campaign: &Campaign,
     count: usize,
     faults: bool,
+    damaged_qr: bool,
     rng: &mut fastrand::Rng,
 ) -> anyhow::Result<Vec<PageSpec>> {
     let (_, sheet) = forms(campaign)?;
@@ -259,6 +261,13 @@ pub(crate) fn random_specs(
         }
         if faults {
             add_paper_faults(&mut spec, rng);
+        }
+        if damaged_qr && matches!(spec.kind, Kind::Slip { .. } | Kind::Sheet { .. }) {
+            spec.scan.qr_damage = Some(if rng.f64() < 0.5 {
+                QrDamage::Torn
+            } else {
+                QrDamage::Blotted
+            });
         }
         specs.push(spec);
     }
@@ -661,6 +670,9 @@ fn scan_conditions(p: &super::scan::ScanParams) -> String {
     if p.bilevel {
         c.push("bilevel");
     }
+    if let Some(d) = p.qr_damage {
+        c.push(d.name());
+    }
     c.join("|")
 }
 
@@ -748,7 +760,15 @@ pub(crate) fn render(
         }
     };
     let ppm = canvas.ppm;
-    let scanned = scan(canvas.img, ppm, &spec.scan, &mut rng)?;
+    let mut img = canvas.img;
+    if let Some(damage) = spec.scan.qr_damage {
+        let form = match &spec.kind {
+            Kind::Sheet { .. } => sheet,
+            _ => slip,
+        };
+        damage_qr(&mut img, ppm, form.qr, damage, spec.scan.fill, &mut rng);
+    }
+    let scanned = scan(img, ppm, &spec.scan, &mut rng)?;
     out.bytes = encode(&scanned, spec.format, spec.dpi)?;
     Ok(out)
 }

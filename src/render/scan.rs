@@ -59,6 +59,106 @@ pub(crate) struct ScanParams {
     /// A black-and-white scan of a page printed halftoned: the printer's dither turns grey
     /// into dots, the scanner's threshold turns everything into black or white.
     pub bilevel: bool,
+    /// The QR code lost to a tear or an ink blot (`generate --damaged-qr`).
+    pub qr_damage: Option<QrDamage>,
+}
+
+/// What happened to a slip's QR code before it was scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QrDamage {
+    /// The corner holding the code torn off: the scanner's lid shows through.
+    Torn,
+    /// Ink spilt over the code.
+    Blotted,
+}
+
+impl QrDamage {
+    pub fn name(self) -> &'static str {
+        match self {
+            QrDamage::Torn => "torn_qr",
+            QrDamage::Blotted => "blotted_qr",
+        }
+    }
+}
+
+/// Tears off the page's corner beyond the QR code's first finder pattern, or spills ink over
+/// the code (`qr`: the symbol's rectangle, mm). Neither reaches the printed text beside and
+/// below the code, which is what a reader can still identify the slip by.
+pub(crate) fn damage_qr(
+    page: &mut RgbImage,
+    ppm: f64,
+    qr: crate::campaign::RectMm,
+    damage: QrDamage,
+    lid: u8,
+    rng: &mut fastrand::Rng,
+) {
+    match damage {
+        QrDamage::Torn => {
+            // A ragged tear along x + y = reach (mm), from the page's top and left edges.
+            let reach = qr.x + qr.y + (qr.w + qr.h) * (0.3 + rng.f64() * 0.25);
+            let waves: Vec<(f64, f64, f64)> = (0..3)
+                .map(|k| {
+                    (
+                        0.2 + rng.f64() * 0.4,
+                        (0.15 + rng.f64() * 0.35) * (k + 1) as f64,
+                        rng.f64() * std::f64::consts::TAU,
+                    )
+                })
+                .collect();
+            let limit = ((reach + 2.0) * ppm).ceil() as u32;
+            for y in 0..limit.min(page.height()) {
+                for x in 0..limit.min(page.width()) {
+                    let (mx, my) = (x as f64 / ppm, y as f64 / ppm);
+                    let along = mx - my;
+                    let ragged: f64 = waves
+                        .iter()
+                        .map(|(a, f, p)| a * (f * along + p).sin())
+                        .sum();
+                    if mx + my < reach + ragged {
+                        page.put_pixel(x, y, Rgb([lid, lid, lid]));
+                    }
+                }
+            }
+        }
+        QrDamage::Blotted => {
+            let colour: [f64; 3] = if rng.f64() < 0.5 {
+                [28.0, 36.0, 92.0]
+            } else {
+                [26.0, 26.0, 30.0]
+            };
+            let (cx, cy) = (qr.x + qr.w / 2.0, qr.y + qr.h / 2.0);
+            let discs: Vec<(f64, f64, f64)> = (0..rng.usize(3..=6))
+                .map(|_| {
+                    (
+                        cx + (rng.f64() - 0.5) * qr.w * 0.4,
+                        cy + (rng.f64() - 0.5) * qr.h * 0.4,
+                        qr.w.min(qr.h) * (0.17 + rng.f64() * 0.2),
+                    )
+                })
+                .collect();
+            // Clipped to the code and its quiet zone: the blot covers the code, not the text.
+            let bound = qr.grow(1.5);
+            let (x0, y0) = ((bound.x * ppm) as u32, (bound.y * ppm) as u32);
+            let (x1, y1) = (
+                (((bound.x + bound.w) * ppm) as u32).min(page.width()),
+                (((bound.y + bound.h) * ppm) as u32).min(page.height()),
+            );
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let (mx, my) = ((x as f64 + 0.5) / ppm, (y as f64 + 0.5) / ppm);
+                    if discs
+                        .iter()
+                        .any(|(dx, dy, r)| (mx - dx).powi(2) + (my - dy).powi(2) < r * r)
+                    {
+                        let px = page.get_pixel_mut(x, y);
+                        for (v, c) in px.0.iter_mut().zip(colour) {
+                            *v = (*v as f64 * 0.12 + c * 0.88).round() as u8;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub(crate) enum Scanned {
