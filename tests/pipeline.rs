@@ -207,7 +207,7 @@ fn every_contribution_has_its_crop_and_ids_join() {
     let pages = read(&g.out2.join("pages.csv"));
     assert_eq!(
         pages.lines().next().unwrap(),
-        "source_file,page,status,reason,detail,qr_payload,serial,orientation,contribution_ids"
+        "source_file,page,status,reason,detail,qr_payload,serial,orientation,contribution_ids,identified_by,form,urn_id,question_id"
     );
     assert!(g.scans.is_dir());
 }

@@ -262,7 +262,12 @@ pub(crate) fn random_specs(
         if faults {
             add_paper_faults(&mut spec, rng);
         }
-        if damaged_qr && matches!(spec.kind, Kind::Slip { .. } | Kind::Sheet { .. }) {
+        if damaged_qr
+            && matches!(
+                spec.kind,
+                Kind::Slip { .. } | Kind::Sheet { .. } | Kind::UnknownUrn { .. }
+            )
+        {
             spec.scan.qr_damage = Some(if rng.f64() < 0.5 {
                 QrDamage::Torn
             } else {
@@ -741,6 +746,11 @@ pub(crate) fn render(
             )?;
             out.status = "rejected";
             out.reason = "unknown_urn";
+            if spec.scan.qr_damage.is_some() {
+                // Its print names an urn the registry lacks: not identified from print either.
+                out.reason = "no_qr";
+                out.payload.clear();
+            }
             // Not a contribution: the reader must reject the page, not read it.
             out.answers.clear();
             c
