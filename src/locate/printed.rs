@@ -50,6 +50,8 @@ const URN_MARGIN: f64 = 0.05;
 /// A serial is taken only when any other run of digits in the footer makes it read this
 /// much worse (a serial's worth of digits out of a 100-character footer: 0.06).
 const SERIAL_MARGIN: f64 = 0.04;
+/// The footer's second reading is made at this many times `PRINT_DPI`.
+const SECOND_READING: f64 = 1.5;
 /// How many placements of the marks are checked against the print, best fit first.
 const PLACEMENTS_TRIED: usize = 3;
 
@@ -104,13 +106,13 @@ fn read_identity(
     reg: &Registration,
     engine: &mut TesseractEngine,
 ) -> Result<(Payload, String), String> {
-    let mut read_item = |text: &str| -> Result<Option<String>, String> {
+    let mut read_at = |text: &str, dpi: f64| -> Result<Option<String>, String> {
         let Some(item) = form.prints.iter().find(|p| p.text.contains(text)) else {
             return Ok(None);
         };
-        let zone = crop(img, &reg.map, &item.rect.grow(1.0), PRINT_DPI);
+        let zone = crop(img, &reg.map, &item.rect.grow(1.0), dpi);
         let read = engine
-            .read_block(&zone, PRINT_DPI as u32)
+            .read_block(&zone, dpi as u32)
             .map_err(|e| format!("print model failed: {e}"))?;
         Ok(Some(normalise(&read.text)))
     };
@@ -122,7 +124,7 @@ fn read_identity(
     };
 
     // The title says the page is one of the campaign's forms at all.
-    if let Some(title) = read_item("{title}")? {
+    if let Some(title) = read_at("{title}", PRINT_DPI)? {
         let template = form
             .prints
             .iter()
@@ -137,46 +139,31 @@ fn read_identity(
 
     // The serial: the run of the campaign's serial digits that makes the footer read as
     // printed, clearly better than any other run (a phone number's digits read together).
-    let digits = campaign.payload.serial_digits();
-    let footer = read_item("{serial}")?
-        .ok_or_else(|| format!("{}: the layout prints no serial", form.id))?;
+    // Nothing else on the page confirms a serial's digits, so the footer is read twice, at
+    // two resolutions, and both readings must give the same serial: a speck of dust that
+    // turns a 0 into a 9 at one scale seldom does at the other.
     let template = print_template(form, "{serial}");
-    let mut runs = Vec::new();
-    for run in footer
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|r| r.len() == digits)
-    {
-        let want = campaign.print_text(
-            template,
-            &PrintValues {
-                serial: run,
-                ..empty
-            },
-        )?;
-        runs.push((difference(&footer, &want), run.to_string()));
+    let footer = read_at("{serial}", PRINT_DPI)?
+        .ok_or_else(|| format!("{}: the layout prints no serial", form.id))?;
+    let serial = serial_in(campaign, template, &footer)?.ok_or_else(|| {
+        format!(
+            "{}: no single {}-digit serial in the footer read as {footer:?}",
+            form.id,
+            campaign.payload.serial_digits()
+        )
+    })?;
+    let again = read_at("{serial}", PRINT_DPI * SECOND_READING)?.unwrap_or_default();
+    if serial_in(campaign, template, &again)?.as_deref() != Some(serial.as_str()) {
+        return Err(format!(
+            "{}: the footer read as serial {serial} once, then as {again:?}",
+            form.id
+        ));
     }
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let serial = match runs.as_slice() {
-        [(best, run), rest @ ..]
-            if *best <= TEXT_MATCH
-                && rest
-                    .first()
-                    .is_none_or(|(next, _)| next - best >= SERIAL_MARGIN) =>
-        {
-            run.clone()
-        }
-        _ => {
-            return Err(format!(
-                "{}: no single {digits}-digit serial in the footer read as {footer:?}",
-                form.id
-            ))
-        }
-    };
 
     // The urn: the registry's line closest to what was read, by a margin, and its id
     // printed as a word of that line.
     let urn_line =
-        read_item("{urn_id}")?.ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
+        read_at("{urn_id}", PRINT_DPI)?.ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
     let template = print_template(form, "{urn_id}");
     let mut scored = Vec::new();
     for u in &campaign.urns {
@@ -221,7 +208,7 @@ fn read_identity(
     let question = match &form.qr_question {
         QrQuestion::Literal(l) => l.clone(),
         QrQuestion::Registry => {
-            let label = read_item("{question_label}")?
+            let label = read_at("{question_label}", PRINT_DPI)?
                 .ok_or_else(|| format!("{}: the layout prints no question label", form.id))?;
             let template = print_template(form, "{question_label}");
             let mut scored: Vec<(f64, &str)> = Vec::new();
@@ -289,6 +276,39 @@ fn id_edits(read: &str, id: &str) -> usize {
         })
         .collect();
     edit_distance(&digits, id)
+}
+
+/// The serial in a footer read as `footer`: the run of the campaign's serial digits that
+/// makes it read as `template` prints it, when no other run comes close (a phone number's
+/// digits read together); None when there is no such run.
+fn serial_in(campaign: &Campaign, template: &str, footer: &str) -> Result<Option<String>, String> {
+    let digits = campaign.payload.serial_digits();
+    let mut runs = Vec::new();
+    for run in footer
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| r.len() == digits)
+    {
+        let want = campaign.print_text(
+            template,
+            &PrintValues {
+                urn_id: "",
+                urn_name: "",
+                question_id: "",
+                serial: run,
+            },
+        )?;
+        runs.push((difference(footer, &want), run.to_string()));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(match runs.as_slice() {
+        [(best, run), rest @ ..]
+            if *best <= TEXT_MATCH
+                && rest.first().is_none_or(|(next, _)| next - best >= SERIAL_MARGIN) =>
+        {
+            Some(run.clone())
+        }
+        _ => None,
+    })
 }
 
 /// The first print template of `form` holding `placeholder` (the caller found one).
