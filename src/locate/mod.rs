@@ -6,3 +6,5 @@ mod register;
 
 pub use qr::{find_qr, QrFound};
 pub use register::{register, Registration};
+// For `urnscan explain`, which draws where each mark was looked for and found.
+pub(crate) use register::find_mark;
