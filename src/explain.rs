@@ -453,20 +453,24 @@ fn explain_marks(
             });
         }
     }
-    ex.findings.push(Finding::new(
-        Layer::Marks,
+    // What `register` made of them, read from the map itself: an affine map has no
+    // perspective terms.
+    let kind = if reg.map.m[6] != 0.0 || reg.map.m[7] != 0.0 {
+        "projective (QR code and marks)"
+    } else {
+        "affine (QR code and the marks found)"
+    };
+    let text = if form.marks.is_empty() {
+        format!("registration marks: none on form {}; map {kind}", form.id)
+    } else {
         format!(
-            "registration marks: {} of {} found (hollow: predicted from the QR code; filled: found; off by {}); map {}",
+            "registration marks: {} of {} found (hollow: predicted from the QR code; filled: found; off by {}); map {kind}",
             reg.marks_found,
             form.marks.len(),
             offsets.join(", "),
-            if reg.marks_found >= 3 && reg.marks_found == form.marks.len() {
-                "projective (QR code and marks)"
-            } else {
-                "affine (QR code and the marks found)"
-            }
-        ),
-    ));
+        )
+    };
+    ex.findings.push(Finding::new(Layer::Marks, text));
     ex.findings.push(Finding::new(
         Layer::Page,
         format!(
