@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use urnscan::error::EXIT_CODES_HELP;
 
 use crate::commands::evaluate::EvaluateArgs;
+use crate::commands::explain::ExplainArgs;
 use crate::commands::export::ExportCommand;
 use crate::commands::forms::FormsCommand;
 use crate::commands::generate::GenerateArgs;
@@ -80,6 +81,13 @@ pub enum Command {
     /// Read scanned slips and write contributions.csv, pages.csv and the answer crops.
     #[command(after_help = EXIT_CODES_HELP)]
     Process(ProcessArgs),
+    /// Why a page was set aside or flagged: read it as process does and draw what was found
+    /// on it (QR code, registration marks, zones, lines of writing, ink, ticks, the decision)
+    /// into a PNG; the same in words on stdout.
+    #[command(
+        after_help = "Exit codes:\n  0  picture written (whatever the page's decision)\n  2  usage error: no such file or page, not a scan, a model or the fonts missing\n  3  the file cannot be read or the picture cannot be written"
+    )]
+    Explain(ExplainArgs),
     /// Write OUT/report.html again from an output folder's CSV files: the review report
     /// (summary, pages set aside, charts, answers to review first with their crops). `process`
     /// writes it at the end of every run; this remakes it, e.g. after the CSVs were edited.

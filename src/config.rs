@@ -35,6 +35,8 @@ pub struct ProcessRequest {
     pub dialect: Dialect,
     pub progress: bool,
     pub clean_for_ocr: bool,
+    /// A folder for a picture of every page set aside or flagged (`--debug`).
+    pub debug: Option<PathBuf>,
 }
 
 /// Everything `process` needs, already checked.
@@ -59,6 +61,9 @@ pub struct ProcessConfig {
     /// Tesseract's print model, for identifying pages whose QR code is unreadable (None
     /// when it is not installed: those pages stay `no_qr`).
     pub print_model: Option<OcrModel>,
+    /// Where to draw every page rejected or carrying a flagged answer (`urnscan explain`'s
+    /// picture), after the run.
+    pub debug: Option<PathBuf>,
 }
 
 pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, UsageError> {
@@ -108,7 +113,20 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
             return Err(UsageError(format!("input '{}' does not exist", input.display())).into());
         }
     }
-    check_out_apart_from_inputs(&args.out, &args.inputs)?;
+    check_out_apart_from_inputs("output folder", &args.out, &args.inputs)?;
+    if let Some(debug) = &args.debug {
+        if debug.exists() && !debug.is_dir() {
+            bail!(UsageError(format!(
+                "--debug '{}' exists and is not a folder",
+                debug.display()
+            )));
+        }
+        // Its pictures would be read as scans by the next run.
+        check_out_apart_from_inputs("--debug folder", debug, &args.inputs)?;
+        // The pictures' legend needs the fonts: said now, not after the run.
+        crate::render::annotate::Annotator::new()
+            .map_err(|e| UsageError(format!("--debug: {e:#}")))?;
+    }
     let ledger = match &args.ledger {
         Some(l) => {
             if l.is_dir() {
@@ -170,6 +188,7 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
         personal_data: args.personal_data,
         ledger,
         print_model,
+        debug: args.debug.clone(),
     })
 }
 
@@ -188,10 +207,11 @@ fn resolved(p: &std::path::Path) -> std::path::PathBuf {
         .unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// The output folder must not lie inside a scanned folder (its crops would be read as scans
-/// on the next run) and no input may lie inside the output folder (its files would be
-/// mistaken for urnscan's own).
+/// The output folder (or the `--debug` one: `what`) must not lie inside a scanned folder (its
+/// crops would be read as scans on the next run) and no input may lie inside it (its files
+/// would be mistaken for urnscan's own).
 fn check_out_apart_from_inputs(
+    what: &str,
     out: &std::path::Path,
     inputs: &[std::path::PathBuf],
 ) -> Result<(), UsageError> {
@@ -200,14 +220,14 @@ fn check_out_apart_from_inputs(
         let in_abs = resolved(input);
         if in_abs.is_dir() && out_abs.starts_with(&in_abs) {
             return Err(UsageError(format!(
-                "the output folder '{}' is inside the input folder '{}': choose an output folder outside the scans",
+                "the {what} '{}' is inside the input folder '{}': choose a folder outside the scans",
                 out.display(),
                 input.display()
             )));
         }
         if in_abs.starts_with(&out_abs) {
             return Err(UsageError(format!(
-                "the input '{}' is inside the output folder '{}': choose another output folder",
+                "the input '{}' is inside the {what} '{}': choose another folder",
                 input.display(),
                 out.display()
             )));

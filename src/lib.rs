@@ -6,7 +6,8 @@
 //! zone, measures ink, scores ticks and prepares each line of writing, `recognize` reads
 //! the lines (Tesseract or urnscan's own network), `text` normalises what was read,
 //! `privacy` masks phone numbers and e-mail addresses, `output` writes the CSV files and
-//! the summary, and `pipeline` drives pages through it in parallel.
+//! the summary, and `pipeline` drives pages through it in parallel. `explain` shows why a
+//! page was set aside or flagged (what each step found, drawn on the page by `render`).
 //! `handoff` works on a finished output folder (review sheet and corrections, Decidim
 //! export). `render` draws forms from the layout (blank forms and realistic test scans).
 //! `sys` holds every `unsafe` block, each a safe wrapper with its reason.
@@ -19,6 +20,7 @@ pub mod campaign;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod geometry;
 pub mod handoff;
 pub mod input;

@@ -26,6 +26,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Process(args) => commands::process::run(args),
+        Command::Explain(args) => commands::explain::run(&args),
         Command::Report(args) => commands::report::run(args),
         Command::Review(args) => commands::review::run(args),
         Command::Export { command } => commands::export::run(command),

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::ProcessConfig;
 use crate::error::UsageError;
+use crate::explain::{explain_page, picture_name};
 use crate::input::{discover, page_count, sniff, InputFile, PageSource};
 use crate::outcome::{Outcome, PageResult, Rejection};
 use crate::output::corrections::Corrections;
@@ -25,8 +26,9 @@ use crate::output::records::{ContributionRecord, PageRecord};
 use crate::output::rows::{
     contribution_records, contributions_header, finalise, page_record, FinalPage, Status,
 };
-use crate::output::summary::Summary;
+use crate::output::summary::{DebugPictures, Summary};
 use crate::recognize::Engines;
+use crate::render::annotate::{save_png, Annotator};
 use crate::slip::{read_page, Fatal, PageContext};
 
 /// A unit of work, in input order.
@@ -277,6 +279,12 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     }
     ledger.save(&cfg.ledger)?;
     journal.compact(&journal_header, &results)?;
+    let debug = match &cfg.debug {
+        Some(dir) => Some(write_debug_pictures(
+            cfg, dir, &pool, &files, &work, &pages,
+        )?),
+        None => None,
+    };
 
     let mut summary = Summary::new(&pages, &contributions);
     summary.not_answers = not_answers.len();
@@ -298,6 +306,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     };
     summary.output = cfg.out.display().to_string();
     summary.output_readable_by_others = readable_by_others;
+    summary.debug = debug;
     summary.peak_rss_mib = crate::output::summary::peak_rss_mib();
     (summary.ocr_seconds, summary.ocr_lines) = crate::recognize::ocr_totals();
     summary.png_zlib_override = crate::read::tesseract_png::stored_pngs();
@@ -308,6 +317,64 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
     let json = serde_json::to_vec_pretty(&summary).context("cannot encode the summary")?;
     write_atomic(&cfg.out.join("summary.json"), &json)?;
     Ok(RunResult { summary, lock })
+}
+
+/// `--debug DIR`: `urnscan explain`'s picture of every page rejected or carrying an answer
+/// flagged for review, decoded again (only those), in parallel. The decision drawn is the
+/// run's own outcome for the page. A file that gave no page at all has nothing to draw.
+fn write_debug_pictures(
+    cfg: &ProcessConfig,
+    dir: &std::path::Path,
+    pool: &rayon::ThreadPool,
+    files: &[InputFile],
+    work: &[Work],
+    pages: &[FinalPage],
+) -> anyhow::Result<DebugPictures> {
+    crate::output::private::create_private_dir_all(dir)
+        .with_context(|| format!("cannot create the --debug folder {}", dir.display()))?;
+    let annotator = Annotator::new()?;
+    // `pages` are the work items' results, in the same order.
+    let mut names = std::collections::HashSet::new();
+    let chosen: Vec<(&InputFile, &PageSource, &Outcome, String)> = work
+        .iter()
+        .zip(pages)
+        .filter_map(|(w, p)| {
+            let Work::Page { file, source } = w else {
+                return None;
+            };
+            let wanted = match p.status {
+                Status::Rejected => true,
+                Status::Ok => crate::explain::set_aside_or_flagged(&p.result.outcome),
+                Status::Blank | Status::Duplicate | Status::Conflict => false,
+            };
+            wanted.then_some((&files[*file], source, &p.result.outcome))
+        })
+        .map(|(f, source, outcome)| {
+            // Two files may sanitise to one name ("a b.jpg", "a_b.jpg"): numbered apart.
+            let first = picture_name(&f.source_name, source.page);
+            let mut name = first.clone();
+            let mut n = 2;
+            while !names.insert(name.clone()) {
+                name = format!("{}-{n}.png", first.trim_end_matches(".png"));
+                n += 1;
+            }
+            (f, source, outcome, name)
+        })
+        .collect();
+    pool.install(|| {
+        chosen
+            .par_iter()
+            .with_max_len(1)
+            .try_for_each(|(f, source, outcome, name)| {
+                let title = format!("{} page {}", f.source_name, source.page);
+                let ex = explain_page(&cfg.campaign, &f.path, &title, source, outcome);
+                save_png(&annotator.draw(&ex), &dir.join(name))
+            })
+    })?;
+    Ok(DebugPictures {
+        folder: dir.display().to_string(),
+        pictures: chosen.len(),
+    })
 }
 
 /// Checks that nothing was lost or counted twice on the way from files to rows: every work

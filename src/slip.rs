@@ -40,13 +40,13 @@ pub const HTR_LOW_CONFIDENCE: f32 = 86.0;
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
 const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
 /// The band outside an answer box searched for writing that overflowed it, mm.
-const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
+pub(crate) const OUTSIDE_BAND_MM: (f64, f64) = (0.8, 3.0);
 /// Widest scanner streak repaired, in pixels: 1 mm at 600 dpi.
 const MAX_STREAK_PX: usize = 24;
 /// How far inside the printed box the answer crop starts, beyond the stroke, mm.
 const BOX_INSET_MM: f64 = 0.8;
 /// Half-height of the band around a guide line cleaned of its grey print, mm.
-const GUIDE_HALF_BAND_MM: f64 = 0.6;
+pub(crate) const GUIDE_HALF_BAND_MM: f64 = 0.6;
 
 /// Why a page could not be finished, for the whole run (not the page) to stop.
 #[derive(Debug, thiserror::Error)]
@@ -303,7 +303,7 @@ pub fn answer_zone_crop(
 }
 
 /// The part of a text zone read: inside its printed box and clear of the box's stroke.
-fn zone_inside(zone: &TextZone) -> RectMm {
+pub(crate) fn zone_inside(zone: &TextZone) -> RectMm {
     zone.rect.grow(-(zone.stroke + BOX_INSET_MM))
 }
 
@@ -431,7 +431,7 @@ fn jpeg_io_error(e: jpeg_encoder::EncodingError) -> std::io::Error {
 /// Ink (mm²) in a band just outside a text zone's box, leaving out everything printed
 /// there (other zones, checkbox rows, printed text, marks, the QR code): writing that ran
 /// past the box and that the crop did not see.
-fn ink_outside_box(
+pub(crate) fn ink_outside_box(
     img: &image::GrayImage,
     reg: &Registration,
     form: &Form,

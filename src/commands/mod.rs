@@ -4,6 +4,7 @@
 //! `main`, which prints them and picks their exit code.
 
 pub mod evaluate;
+pub mod explain;
 pub mod export;
 pub mod forms;
 pub mod generate;

@@ -62,6 +62,11 @@ pub struct ProcessArgs {
     /// Print the summary as JSON (for scripts) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// After the run, write into DIR a picture of every page set aside (rejected) or
+    /// carrying an answer flagged for review: what urnscan found, drawn on the page, as
+    /// `urnscan explain` draws it (DIR/<file>-p<page>.png).
+    #[arg(long, value_name = "DIR")]
+    pub debug: Option<PathBuf>,
     /// OCR the cleaned zone's pixels instead of the raw crop's (for measuring what cleaning
     /// would buy; lines and blanks are always found in the cleaned zone).
     #[arg(long, hide = true)]
@@ -126,5 +131,6 @@ fn request(args: &ProcessArgs) -> ProcessRequest {
         },
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
         clean_for_ocr: args.clean_ocr,
+        debug: args.debug.clone(),
     }
 }

@@ -10,3 +10,5 @@ mod register;
 pub use printed::{identify_from_print, PrintedIdentity};
 pub use qr::{find_qr, QrFound};
 pub use register::{register, register_by_marks, Registration};
+// For `urnscan explain`, which draws where each mark was looked for and found.
+pub(crate) use register::find_mark;

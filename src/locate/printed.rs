@@ -162,8 +162,8 @@ fn read_identity(
 
     // The urn: the registry's line closest to what was read, by a margin, and its id
     // printed as a word of that line.
-    let urn_line =
-        read_at("{urn_id}", PRINT_DPI)?.ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
+    let urn_line = read_at("{urn_id}", PRINT_DPI)?
+        .ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
     let template = print_template(form, "{urn_id}");
     let mut scored = Vec::new();
     for u in &campaign.urns {
@@ -303,7 +303,9 @@ fn serial_in(campaign: &Campaign, template: &str, footer: &str) -> Result<Option
     Ok(match runs.as_slice() {
         [(best, run), rest @ ..]
             if *best <= TEXT_MATCH
-                && rest.first().is_none_or(|(next, _)| next - best >= SERIAL_MARGIN) =>
+                && rest
+                    .first()
+                    .is_none_or(|(next, _)| next - best >= SERIAL_MARGIN) =>
         {
             Some(run.clone())
         }

@@ -107,7 +107,11 @@ impl Registration {
 }
 
 /// Looks for a filled square near where `map` puts `mark`; returns its centre in pixels.
-fn find_mark(img: &image::GrayImage, map: &Homography, mark: &RectMm) -> Option<(f64, f64)> {
+pub(crate) fn find_mark(
+    img: &image::GrayImage,
+    map: &Homography,
+    mark: &RectMm,
+) -> Option<(f64, f64)> {
     let (mx, my) = mark.centre();
     let (px, py) = map.apply(mx, my);
     let (dx, dy) = map.x_axis_at(mx, my);

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use super::ledger::Ledger;
 use super::records::{ContributionRecord, PageRecord, PageStatus};
 use crate::campaign::Campaign;
-use crate::outcome::{IdentifiedBy, Outcome, PageResult, Rejection, ReviewReason, Slip, Ticks};
+use crate::outcome::{
+    Answer, IdentifiedBy, Outcome, PageResult, Rejection, ReviewReason, Slip, Ticks,
+};
 use crate::privacy;
 
 /// The final status of a page.
@@ -227,6 +229,25 @@ pub fn page_record(campaign: &Campaign, p: &FinalPage) -> PageRecord {
     record
 }
 
+/// Why a person must read answer `a` of slip `s`, as contributions.csv's `review_reasons`
+/// says: the reader's own reasons, then several ticks in one of the slip's checkbox groups,
+/// then a phone number or an e-mail address in the text. `urnscan explain` shows these.
+pub fn review_reasons(s: &Slip, a: &Answer) -> Vec<ReviewReason> {
+    reasons_with(s, a, privacy::scan(&a.text).any())
+}
+
+/// `review_reasons`, with personal data already looked for.
+fn reasons_with(s: &Slip, a: &Answer, personal_data: bool) -> Vec<ReviewReason> {
+    let mut reasons = a.review_reasons.clone();
+    if s.ticks.iter().any(|t| t.codes.len() > 1) {
+        reasons.push(ReviewReason::MultipleTicks);
+    }
+    if personal_data {
+        reasons.push(ReviewReason::PersonalData);
+    }
+    reasons
+}
+
 /// contributions.csv's header for `campaign`: the contract's columns with one column per
 /// checkbox group of its layout.
 pub fn contributions_header(campaign: &Campaign) -> Vec<String> {
@@ -279,18 +300,11 @@ pub fn contribution_records(
             group,
         })
         .collect();
-    let multiple_ticks = s.ticks.iter().any(|t| t.codes.len() > 1);
     s.answers
         .iter()
         .map(|a| {
-            let mut reasons = a.review_reasons.clone();
-            if multiple_ticks {
-                reasons.push(ReviewReason::MultipleTicks);
-            }
             let found = privacy::scan(&a.text);
-            if found.any() {
-                reasons.push(ReviewReason::PersonalData);
-            }
+            let reasons = reasons_with(s, a, found.any());
             let text = personal.apply(&a.text, found.masked);
             ContributionRecord {
                 contribution_id: contribution_id(campaign, &s.serial, &a.question_id),

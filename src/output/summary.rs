@@ -77,6 +77,16 @@ pub struct Summary {
     /// The output folder existed already and others may read it (mode, e.g. `0755`): urnscan
     /// keeps the folder's mode but says so once. None when only its owner can read it.
     pub output_readable_by_others: Option<String>,
+    /// The pictures of `--debug`, when asked for.
+    pub debug: Option<DebugPictures>,
+}
+
+/// What `process --debug DIR` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct DebugPictures {
+    pub folder: String,
+    /// One per page rejected or carrying a flagged answer.
+    pub pictures: usize,
 }
 
 /// The process's peak resident set size in MiB, from /proc (VmHWM), or 0 when unknown.
@@ -131,6 +141,7 @@ impl Summary {
             accounting_errors: Vec::new(),
             output: String::new(),
             output_readable_by_others: None,
+            debug: None,
         };
         for p in pages {
             // A file that yielded no page is accounted for as one rejected "page".
@@ -282,6 +293,13 @@ impl Summary {
             "\nResults in {}: contributions.csv, pages.csv (one row per page), crops/, summary.json,\n  report.html (the review report: open it in a browser)",
             self.output
         );
+        if let Some(d) = &self.debug {
+            let _ = writeln!(
+                t,
+                "  and {}/: {} picture(s), one per page set aside or flagged (what urnscan found, drawn on the page)",
+                d.folder, d.pictures
+            );
+        }
         if let Some(mode) = &self.output_readable_by_others {
             let _ = writeln!(
                 t,

@@ -163,6 +163,30 @@ impl Canvas {
         }
     }
 
+    /// Lays `rgb` over what is there, at each pixel of `mask` with its coverage times
+    /// `opacity`: plain "over" compositing, for marks drawn on a scan (`annotate`), which
+    /// must keep their colour over black print where ink (`apply`) would vanish.
+    pub fn cover(&mut self, mask: &Mask, rgb: [u8; 3], opacity: f32) {
+        for dy in 0..mask.h {
+            for dx in 0..mask.w {
+                let a = (mask.a[dy * mask.w + dx] * opacity).min(1.0);
+                let (x, y) = (mask.x0 + dx as i64, mask.y0 + dy as i64);
+                if a <= 0.0
+                    || x < 0
+                    || y < 0
+                    || x >= self.img.width() as i64
+                    || y >= self.img.height() as i64
+                {
+                    continue;
+                }
+                let p = self.img.get_pixel_mut(x as u32, y as u32);
+                for (v, &c) in p.0.iter_mut().zip(rgb.iter()) {
+                    *v = (*v as f32 + (c as f32 - *v as f32) * a).round() as u8;
+                }
+            }
+        }
+    }
+
     /// A thick polyline (points in mm) with round joints, as a pen draws it.
     pub fn polyline_mm(
         &mut self,
@@ -171,8 +195,15 @@ impl Canvas {
         ink: Ink,
         rng: &mut fastrand::Rng,
     ) {
+        if let Some(mask) = self.polyline_mask(pts, width_mm) {
+            self.apply(&mask, ink, rng);
+        }
+    }
+
+    /// The coverage of a thick polyline (points in mm) with round joints; None for no point.
+    pub fn polyline_mask(&self, pts: &[(f64, f64)], width_mm: f64) -> Option<Mask> {
         if pts.is_empty() {
-            return;
+            return None;
         }
         let p: Vec<(f64, f64)> = pts
             .iter()
@@ -210,7 +241,7 @@ impl Canvas {
                 }
             }
         }
-        self.apply(&mask, ink, rng);
+        Some(mask)
     }
 }
 

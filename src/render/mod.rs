@@ -7,8 +7,10 @@
 //! rasterising), `form` (printing a form), `corpus` (what citizens write), `fill`
 //! (handwriting and ticks), `paste` (real handwritten lines pasted in), `scan` (tilt, noise,
 //! encodings), `pages` (what each generated page is), `print` (`urnscan forms print`: blank
-//! forms as a print-ready PDF), `pdf` (writing PDFs of page images).
+//! forms as a print-ready PDF), `pdf` (writing PDFs of page images), `annotate` (what
+//! urnscan found, drawn on a scanned page: `urnscan explain`).
 
+pub mod annotate;
 mod canvas;
 mod corpus;
 mod fill;
