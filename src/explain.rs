@@ -22,18 +22,19 @@ use image::GrayImage;
 
 use crate::campaign::{Campaign, Form, RectMm, TextZone};
 use crate::error::UsageError;
-use crate::geometry::{Homography, Model, PointPair};
-use crate::input::{decode_page, page_count, sniff, PageSource};
-use crate::locate::{find_mark, register, Registration};
+use crate::geometry::{Homography, Model};
+use crate::input::{page_count, sniff, PageSource};
+use crate::locate::{find_mark, qr_pairs, register, Registration};
 use crate::outcome::{IdentifiedBy, Outcome, Rejection, ReviewReason, Slip};
 use crate::read::checkbox::{score_group, ticked, TICK_RATIO};
 use crate::read::crop::{px_per_mm, READ_DPI};
-use crate::read::ink::{clean_zone_counting_ink, faint_ink_pixels};
+use crate::read::ink::faint_ink_pixels;
 use crate::read::lines::find_lines;
 use crate::recognize::{Engines, ModelChoice};
 use crate::slip::{
-    answer_zone_crop, find_page_qr, ink_outside_box, locate, read_page, zone_inside, Located,
-    PageContext, BLANK_INK_MM2, FAINT_BLANK_INK_MM2, GUIDE_HALF_BAND_MM, OUTSIDE_BAND_MM,
+    decode_for_reading, find_page_qr, ink_outside_box, locate, measure_text_zone, read_page,
+    zone_inside, Located, MeasuredZone, PageContext, BLANK_INK_MM2, FAINT_BLANK_INK_MM2,
+    OUTSIDE_BAND_MM,
 };
 
 /// Four corners in image pixels, in drawing order: the form rectangle's top left, top right,
@@ -250,8 +251,7 @@ pub fn explain_page(
         choices: Vec::new(),
         findings: Vec::new(),
     };
-    // As `read_page` prepares a page for reading.
-    let mut img = match decode_page(path, src) {
+    let mut img = match decode_for_reading(path, src) {
         Ok(img) => img,
         Err(rejection) => {
             ex.findings.push(Finding::new(
@@ -264,9 +264,6 @@ pub fn explain_page(
             return ex;
         }
     };
-    if crate::read::bilevel::is_bilevel(&img) {
-        crate::read::bilevel::remove_halftone_dots(&mut img);
-    }
     let as_decoded = img.clone();
     match locate(campaign, &mut img) {
         Ok(located) => explain_slip(&img, &located, outcome, &mut ex),
@@ -431,18 +428,8 @@ fn explain_marks(
     reg: &Registration,
     ex: &mut Explanation,
 ) {
-    let q = &form.qr;
-    let pairs: Vec<PointPair> = [
-        (q.x, q.y),
-        (q.x + q.w, q.y),
-        (q.x, q.y + q.h),
-        (q.x + q.w, q.y + q.h),
-    ]
-    .into_iter()
-    .zip(corners.iter().copied())
-    .collect();
     let mut offsets = Vec::new();
-    if let Some(first) = Homography::fit(&pairs, Model::Affine) {
+    if let Some(first) = Homography::fit(&qr_pairs(form, corners), Model::Affine) {
         for mark in &form.marks {
             let (mx, my) = mark.centre();
             let predicted = first.apply(mx, my);
@@ -502,17 +489,14 @@ fn explain_text_zone(
     slip: Option<&Slip>,
     ex: &mut Explanation,
 ) -> TextZoneView {
-    // As `slip::read_text_zone` measures a zone.
+    let MeasuredZone {
+        raw: _,
+        clean,
+        guide_rows,
+        ink_mm2,
+    } = measure_text_zone(img, reg, zone);
     let inner = zone_inside(zone);
-    let raw = answer_zone_crop(img, reg, zone);
     let k = px_per_mm(READ_DPI);
-    let guide_rows: Vec<f64> = zone
-        .guides
-        .iter()
-        .flat_map(|g| g.ys().map(|y| (y - inner.y) * k).collect::<Vec<_>>())
-        .collect();
-    let (clean, ink_px) = clean_zone_counting_ink(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k);
-    let ink_mm2 = ink_px as f64 / (k * k);
     let faint_mm2 = faint_ink_pixels(&clean) as f64 / (k * k);
     let blank = ink_mm2 < BLANK_INK_MM2 && faint_mm2 < FAINT_BLANK_INK_MM2;
     let answer = slip.and_then(|s| s.answers.iter().find(|a| a.zone == zone.id).map(|a| (s, a)));

@@ -85,17 +85,10 @@ pub fn read_page(
     src: &PageSource,
     engines: &mut Engines,
 ) -> Result<Outcome, Fatal> {
-    let mut img = match time(Stage::Decode, || decode_page(path, src)) {
+    let mut img = match decode_for_reading(path, src) {
         Ok(img) => img,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
-    // A black-and-white scan's halftone dots are as black as ink: paper before anything
-    // looks for writing.
-    if crate::read::bilevel::is_bilevel(&img) {
-        time(Stage::Decode, || {
-            crate::read::bilevel::remove_halftone_dots(&mut img)
-        });
-    }
     let (form, payload, reg, qr_text, identified_by) = match locate(ctx.campaign, &mut img) {
         Ok(l) => (l.form, l.payload, l.reg, l.qr.text, IdentifiedBy::Qr),
         Err(Rejection::NoQr { tried }) => {
@@ -174,6 +167,19 @@ pub fn read_page(
         answers,
         ticks,
     })))
+}
+
+/// Decodes one page to grey, as everything after reads it.
+pub fn decode_for_reading(path: &Path, src: &PageSource) -> Result<image::GrayImage, Rejection> {
+    let mut img = time(Stage::Decode, || decode_page(path, src))?;
+    // A black-and-white scan's halftone dots are as black as ink: paper before anything
+    // looks for writing.
+    if crate::read::bilevel::is_bilevel(&img) {
+        time(Stage::Decode, || {
+            crate::read::bilevel::remove_halftone_dots(&mut img)
+        });
+    }
+    Ok(img)
 }
 
 /// A page found to be a slip of the campaign, and where its form lies on the image.
@@ -307,16 +313,24 @@ pub(crate) fn zone_inside(zone: &TextZone) -> RectMm {
     zone.rect.grow(-(zone.stroke + BOX_INSET_MM))
 }
 
-/// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
-fn read_text_zone(
+/// A text zone cropped, cleaned and measured: what decides whether it is blank.
+pub(crate) struct MeasuredZone {
+    /// The inside of the box as scanned, upright, at `READ_DPI`.
+    pub raw: image::GrayImage,
+    /// The same with guide lines, folds, stains and the paper's shade taken out.
+    pub clean: image::GrayImage,
+    /// The guide lines' rows in the crop, pixels.
+    pub guide_rows: Vec<f64>,
+    /// Ink left after cleaning, mm².
+    pub ink_mm2: f64,
+}
+
+/// Crops, cleans and measures one text zone (`read_page` and `urnscan explain` alike).
+pub(crate) fn measure_text_zone(
     img: &image::GrayImage,
     reg: &Registration,
-    form: &Form,
     zone: &TextZone,
-    engine: &mut Recognizer,
-    clean_for_ocr: bool,
-    crop_path: &Path,
-) -> Result<Option<Answer>, Fatal> {
+) -> MeasuredZone {
     let inner = zone_inside(zone);
     let raw = time(Stage::Crop, || answer_zone_crop(img, reg, zone));
     let k = px_per_mm(READ_DPI);
@@ -328,7 +342,32 @@ fn read_text_zone(
     let (clean, ink_px) = time(Stage::Clean, || {
         clean_zone_counting_ink(&raw, &guide_rows, GUIDE_HALF_BAND_MM * k)
     });
-    let mut ink_mm2 = ink_px as f64 / (k * k);
+    MeasuredZone {
+        raw,
+        clean,
+        guide_rows,
+        ink_mm2: ink_px as f64 / (k * k),
+    }
+}
+
+/// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
+fn read_text_zone(
+    img: &image::GrayImage,
+    reg: &Registration,
+    form: &Form,
+    zone: &TextZone,
+    engine: &mut Recognizer,
+    clean_for_ocr: bool,
+    crop_path: &Path,
+) -> Result<Option<Answer>, Fatal> {
+    let MeasuredZone {
+        raw,
+        clean,
+        guide_rows,
+        ink_mm2,
+    } = measure_text_zone(img, reg, zone);
+    let k = px_per_mm(READ_DPI);
+    let mut ink_mm2 = ink_mm2;
     let mut faint = false;
     if ink_mm2 < BLANK_INK_MM2 {
         // A blank answer is not a contribution: before dropping one, look again for faint

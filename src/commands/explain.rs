@@ -21,15 +21,8 @@ pub struct ExplainArgs {
     /// The picture to write (PNG).
     #[arg(long, short, value_name = "IMAGE.png")]
     pub out: PathBuf,
-    /// Campaign layout folder (default: the built-in assises-2022 campaign), as for process.
-    #[arg(long, value_name = "DIR")]
-    pub layout: Option<PathBuf>,
-    /// Model for every text zone, as for process (default: each zone's own).
-    #[arg(long, alias = "lang", value_name = "MODEL")]
-    pub ocr_model: Option<String>,
-    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
-    #[arg(long, value_name = "DIR")]
-    pub tessdata: Option<PathBuf>,
+    #[command(flatten)]
+    pub reading: super::ReadingArgs,
 }
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -58,13 +51,13 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     // Fonts first: a missing package is said before a page is read.
     let annotator = Annotator::new().map_err(|e| UsageError(format!("{e:#}")))?;
-    let campaign = load_campaign(args.layout.as_deref())?;
+    let campaign = load_campaign(args.reading.layout.as_deref())?;
     let models = model_choice(
         &campaign,
-        args.ocr_model.as_deref(),
-        args.tessdata.as_deref(),
+        args.reading.ocr_model.as_deref(),
+        args.reading.tessdata.as_deref(),
     )?;
-    let print_model = urnscan::config::print_model(args.tessdata.as_deref());
+    let print_model = urnscan::config::print_model(args.reading.tessdata.as_deref());
     let explanation = explain_file(
         &campaign,
         &models,

@@ -26,19 +26,8 @@ pub struct ProcessArgs {
     /// Number of pages read in parallel (default: the number of CPU cores).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Campaign layout folder (default: the built-in assises-2022 campaign).
-    #[arg(long, value_name = "DIR")]
-    pub layout: Option<PathBuf>,
-    /// Model for every text zone, instead of each zone's own (the layout's `model`, by
-    /// default the built-in Tesseract handwriting model fra_hw): htr (urnscan's own
-    /// network, built in; htr-greedy: without its French character model), a Tesseract
-    /// name looked up in --tessdata (e.g. fra, Debian's print model) or a path to a
-    /// .traineddata file.
-    #[arg(long, alias = "lang", value_name = "MODEL")]
-    pub ocr_model: Option<String>,
-    /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
-    #[arg(long, value_name = "DIR")]
-    pub tessdata: Option<PathBuf>,
+    #[command(flatten)]
+    pub reading: super::ReadingArgs,
     /// Replace the results of another batch in --out (by default a folder holds one batch:
     /// rerunning the same batch resumes it, another batch is refused).
     #[arg(long)]
@@ -114,9 +103,9 @@ fn request(args: &ProcessArgs) -> ProcessRequest {
         out: args.out.clone(),
         batch: args.batch.clone(),
         jobs: args.jobs,
-        layout: args.layout.clone(),
-        ocr_model: args.ocr_model.clone(),
-        tessdata: args.tessdata.clone(),
+        layout: args.reading.layout.clone(),
+        ocr_model: args.reading.ocr_model.clone(),
+        tessdata: args.reading.tessdata.clone(),
         force: args.force,
         personal_data: if args.keep_personal_data {
             PersonalData::Keep

@@ -11,4 +11,4 @@ pub use printed::{identify_from_print, PrintedIdentity};
 pub use qr::{find_qr, QrFound};
 pub use register::{register, register_by_marks, Registration};
 // For `urnscan explain`, which draws where each mark was looked for and found.
-pub(crate) use register::find_mark;
+pub(crate) use register::{find_mark, qr_pairs};

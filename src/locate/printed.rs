@@ -106,15 +106,16 @@ fn read_identity(
     reg: &Registration,
     engine: &mut TesseractEngine,
 ) -> Result<(Payload, String), String> {
-    let mut read_at = |text: &str, dpi: f64| -> Result<Option<String>, String> {
-        let Some(item) = form.prints.iter().find(|p| p.text.contains(text)) else {
+    // The print item holding `placeholder`: its template, and what is read there.
+    let mut read_at = |placeholder: &str, dpi: f64| -> Result<Option<(&str, String)>, String> {
+        let Some(item) = form.prints.iter().find(|p| p.text.contains(placeholder)) else {
             return Ok(None);
         };
         let zone = crop(img, &reg.map, &item.rect.grow(1.0), dpi);
         let read = engine
             .read_block(&zone, dpi as u32)
             .map_err(|e| format!("print model failed: {e}"))?;
-        Ok(Some(normalise(&read.text)))
+        Ok(Some((item.text.as_str(), normalise(&read.text))))
     };
     let empty = PrintValues {
         urn_id: "",
@@ -124,13 +125,7 @@ fn read_identity(
     };
 
     // The title says the page is one of the campaign's forms at all.
-    if let Some(title) = read_at("{title}", PRINT_DPI)? {
-        let template = form
-            .prints
-            .iter()
-            .find(|p| p.text.contains("{title}"))
-            .map(|p| p.text.as_str())
-            .unwrap_or("{title}");
+    if let Some((template, title)) = read_at("{title}", PRINT_DPI)? {
         let want = campaign.print_text(template, &empty)?;
         if difference(&title, &want) > TEXT_MATCH {
             return Err(format!("{}: title read as {title:?}", form.id));
@@ -142,8 +137,7 @@ fn read_identity(
     // Nothing else on the page confirms a serial's digits, so the footer is read twice, at
     // two resolutions, and both readings must give the same serial: a speck of dust that
     // turns a 0 into a 9 at one scale seldom does at the other.
-    let template = print_template(form, "{serial}");
-    let footer = read_at("{serial}", PRINT_DPI)?
+    let (template, footer) = read_at("{serial}", PRINT_DPI)?
         .ok_or_else(|| format!("{}: the layout prints no serial", form.id))?;
     let serial = serial_in(campaign, template, &footer)?.ok_or_else(|| {
         format!(
@@ -152,7 +146,7 @@ fn read_identity(
             campaign.payload.serial_digits()
         )
     })?;
-    let again = read_at("{serial}", PRINT_DPI * SECOND_READING)?.unwrap_or_default();
+    let (_, again) = read_at("{serial}", PRINT_DPI * SECOND_READING)?.unwrap_or_default();
     if serial_in(campaign, template, &again)?.as_deref() != Some(serial.as_str()) {
         return Err(format!(
             "{}: the footer read as serial {serial} once, then as {again:?}",
@@ -162,9 +156,8 @@ fn read_identity(
 
     // The urn: the registry's line closest to what was read, by a margin, and its id
     // printed as a word of that line.
-    let urn_line = read_at("{urn_id}", PRINT_DPI)?
+    let (template, urn_line) = read_at("{urn_id}", PRINT_DPI)?
         .ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
-    let template = print_template(form, "{urn_id}");
     let mut scored = Vec::new();
     for u in &campaign.urns {
         let want = campaign.print_text(
@@ -208,9 +201,8 @@ fn read_identity(
     let question = match &form.qr_question {
         QrQuestion::Literal(l) => l.clone(),
         QrQuestion::Registry => {
-            let label = read_at("{question_label}", PRINT_DPI)?
+            let (template, label) = read_at("{question_label}", PRINT_DPI)?
                 .ok_or_else(|| format!("{}: the layout prints no question label", form.id))?;
-            let template = print_template(form, "{question_label}");
             let mut scored: Vec<(f64, &str)> = Vec::new();
             for q in &campaign.questions {
                 let want = campaign.print_text(
@@ -311,15 +303,6 @@ fn serial_in(campaign: &Campaign, template: &str, footer: &str) -> Result<Option
         }
         _ => None,
     })
-}
-
-/// The first print template of `form` holding `placeholder` (the caller found one).
-fn print_template<'f>(form: &'f Form, placeholder: &'f str) -> &'f str {
-    form.prints
-        .iter()
-        .find(|p| p.text.contains(placeholder))
-        .map(|p| p.text.as_str())
-        .unwrap_or(placeholder)
 }
 
 /// How far what was read is from what is printed: the fewest edits that turn some stretch

@@ -30,18 +30,7 @@ pub fn register(
     form: &Form,
     qr_corners: &[(f64, f64); 4],
 ) -> Option<Registration> {
-    let q = &form.qr;
-    let qr_mm = [
-        (q.x, q.y),
-        (q.x + q.w, q.y),
-        (q.x, q.y + q.h),
-        (q.x + q.w, q.y + q.h),
-    ];
-    let mut pairs: Vec<PointPair> = qr_mm
-        .iter()
-        .copied()
-        .zip(qr_corners.iter().copied())
-        .collect();
+    let mut pairs = qr_pairs(form, qr_corners);
     let first = Homography::fit(&pairs, Model::Affine)?;
     let mut marks_found = 0;
     for mark in &form.marks {
@@ -59,6 +48,21 @@ pub fn register(
         Homography::fit(&pairs, Model::Affine)?
     };
     Some(Registration::from_map(map, form, marks_found))
+}
+
+/// The QR symbol's corners on the form (mm) paired with where they were found (px): the
+/// first map, the one that predicts where the marks are.
+pub(crate) fn qr_pairs(form: &Form, qr_corners: &[(f64, f64); 4]) -> Vec<PointPair> {
+    let q = &form.qr;
+    [
+        (q.x, q.y),
+        (q.x + q.w, q.y),
+        (q.x, q.y + q.h),
+        (q.x + q.w, q.y + q.h),
+    ]
+    .into_iter()
+    .zip(qr_corners.iter().copied())
+    .collect()
 }
 
 /// Registration by the printed marks alone, for a page whose QR code is unreadable: each
