@@ -10,11 +10,10 @@ use std::process::{Command, Output};
 
 use urnscan::output::table::Table;
 
-const CAMPAIGN: &str = "velo-strasbourg-2025";
+mod common;
+use common::bin;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
+const CAMPAIGN: &str = "velo-strasbourg-2025";
 
 fn layout() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/velo-strasbourg-2025")

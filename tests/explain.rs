@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use image::RgbImage;
 use urnscan::render::annotate::{
@@ -12,10 +12,7 @@ use urnscan::render::annotate::{
 };
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
+use common::bin;
 
 fn scan(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

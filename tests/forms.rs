@@ -10,9 +10,8 @@ use std::process::{Command, Output};
 
 use urnscan::campaign::Campaign;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
+mod common;
+use common::bin;
 
 fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("the urnscan binary runs");

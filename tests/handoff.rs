@@ -10,14 +10,7 @@ use std::sync::OnceLock;
 use urnscan::output::table::Table;
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{bin, repo};
 
 fn output(cmd: &mut Command) -> Output {
     cmd.output().expect("the command runs")
@@ -59,16 +52,7 @@ fn sample_run() -> &'static Path {
 
 /// A private copy of the sample run's folder.
 fn copy_of_run() -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("out");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(sample_run())
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    (d, out)
+    common::copy_folder(sample_run())
 }
 
 fn table(path: &Path) -> Table {

@@ -7,10 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
+use common::bin;
 
 fn fixture_lines() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lines");

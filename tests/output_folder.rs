@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
+mod common;
+use common::bin;
 
 fn sample_scans() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-scans/scans")

@@ -8,14 +8,7 @@ use std::sync::OnceLock;
 use urnscan::eval::{compare, Report};
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{bin, read, repo};
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("the urnscan binary runs");
@@ -40,10 +33,6 @@ fn process_cmd(input: &Path, out: &Path) -> Command {
 /// `urnscan process SCANS --out OUT --quiet`, which must complete (exit 0 or 1).
 fn process_quietly(scans: &Path, out: &Path) -> Output {
     run(process_cmd(scans, out).arg("--quiet"))
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A generated set, its run with --jobs 2 and its run with --jobs 1: made once for the

@@ -11,18 +11,7 @@ use std::time::{Duration, Instant};
 use urnscan::output::table::Table;
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::{bin, read, repo};
 
 /// One `process` run of the sample scans, shared by the tests of this file.
 struct Run {

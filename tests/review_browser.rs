@@ -28,18 +28,7 @@ use urnscan::output::table::Table;
 use urnscan::text::normalise;
 
 mod common;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_urnscan"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::{bin, read, repo};
 
 fn table(path: &Path) -> Table {
     Table::read(path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
@@ -83,16 +72,7 @@ fn sample_run() -> &'static Path {
 
 /// A private copy of the sample run's folder.
 fn copy_of_run() -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("out");
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(sample_run())
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    (d, out)
+    common::copy_folder(sample_run())
 }
 
 /// contributions.csv's rows by contribution id.

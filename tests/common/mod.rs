@@ -1,5 +1,8 @@
 //! What the integration tests share.
 
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
 /// Says that a test cannot run here because `what` is missing (a tool, or root), then lets
 /// the caller return. Locally that is a skip, said on stderr; under CI it is a failure, since
 /// CI installs everything (scripts/deps.sh) and a test that silently did nothing there would
@@ -12,4 +15,32 @@ pub fn cannot_run(what: &str) {
         panic!("cannot run: {what}; CI is set, and CI must have everything the tests need");
     }
     eprintln!("SKIPPED: {what} (with CI set, this fails)");
+}
+
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_urnscan"))
+}
+
+/// The repository's root.
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A text file whole, or a panic naming it.
+pub fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A private copy of an output folder (`cp -a`, modes kept), in a temporary folder.
+pub fn copy_folder(src: &std::path::Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(src)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (d, out)
 }
