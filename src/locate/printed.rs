@@ -430,13 +430,24 @@ fn place_forms<'c>(campaign: &'c Campaign, squares: &[Square]) -> Vec<(&'c Form,
             .iter()
             .map(|m| (m.centre(), (m.w + m.h) / 2.0))
             .collect();
+        // Two squares can be two marks only if they lie as many of their own sides apart
+        // as the marks do (the size check below, made early): without this a page holding
+        // hundreds of small squares (a QR code's modules) costs millions of fits.
+        let apart = |p: &Square, q: &Square, m: usize, n: usize| {
+            let ((mx, my), msize) = marks[m];
+            let ((nx, ny), nsize) = marks[n];
+            let want = ((mx - nx).powi(2) + (my - ny).powi(2)).sqrt() / ((msize + nsize) / 2.0);
+            let got =
+                ((p.x - q.x).powi(2) + (p.y - q.y).powi(2)).sqrt() / ((p.side + q.side) / 2.0);
+            (0.65..=1.45).contains(&(want / got))
+        };
         for (i, a) in squares.iter().enumerate() {
             for (j, b) in squares.iter().enumerate() {
-                if j == i {
+                if j == i || !apart(a, b, 0, 1) {
                     continue;
                 }
                 for (k, c) in squares.iter().enumerate() {
-                    if k == i || k == j {
+                    if k == i || k == j || !apart(a, c, 0, 2) {
                         continue;
                     }
                     let px = [*a, *b, *c];
