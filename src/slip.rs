@@ -95,11 +95,8 @@ pub fn read_page(
             let Some(model) = ctx.print_model else {
                 return Ok(Outcome::Rejected(Rejection::NoQr { tried }));
             };
-            let Recognizer::Tesseract(engine) = engines.get(model)? else {
-                return Ok(Outcome::Rejected(Rejection::NoQr { tried }));
-            };
             match time(Stage::Register, || {
-                identify_from_print(ctx.campaign, &img, engine)
+                identify_from_print(ctx.campaign, &img, engines, model)
             }) {
                 Ok(p) => {
                     let text = ctx.campaign.payload_for(

@@ -17,6 +17,7 @@ use crate::eval::edit_distance;
 use crate::geometry::Homography;
 use crate::read::crop::crop;
 use crate::recognize::tesseract::TesseractEngine;
+use crate::recognize::{Engines, OcrModel, Recognizer};
 use crate::text::normalise;
 
 /// A slip identified from its print.
@@ -56,11 +57,14 @@ const SECOND_READING: f64 = 1.5;
 const PLACEMENTS_TRIED: usize = 3;
 
 /// Identifies a page with no readable QR code from its marks and print, or says why not
-/// (what was found and read).
+/// (what was found and read). `model` (Tesseract's print model) is taken from this
+/// worker's `engines` only when the marks of a form are found: a letter or a flyer costs no
+/// model loading.
 pub fn identify_from_print<'c>(
     campaign: &'c Campaign,
     img: &GrayImage,
-    engine: &mut TesseractEngine,
+    engines: &mut Engines,
+    model: &OcrModel,
 ) -> Result<PrintedIdentity<'c>, String> {
     let squares = dark_squares(img);
     let placements = place_forms(campaign, &squares);
@@ -70,6 +74,12 @@ pub fn identify_from_print<'c>(
             squares.len()
         ));
     }
+    let Recognizer::Tesseract(engine) = engines
+        .get(model)
+        .map_err(|e| format!("the print model cannot read: {e}"))?
+    else {
+        return Err(format!("{} is not a Tesseract print model", model.label()));
+    };
     let mut refusals = Vec::new();
     for (form, approx) in placements.into_iter().take(PLACEMENTS_TRIED) {
         let Some(reg) = register_by_marks(img, form, &approx) else {
