@@ -249,6 +249,10 @@ def main():
     ap.add_argument("--epochs", type=int, default=1000, help="stop after this many epochs in all")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--anneal", type=int, metavar="N",
+                    help="lower the learning rate along a cosine to a twentieth over the next N "
+                         "epochs, then stop; kept in the checkpoint, so a resumed run goes on "
+                         "with the same schedule")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--export", metavar="DIR", help="export the best checkpoint to DIR and stop")
@@ -310,6 +314,19 @@ def main():
         rng.setstate(state["py_rng"])
         torch.set_rng_state(state["torch_rng"])
         print(f"htr: resuming after epoch {epoch} (best val CER {best_val:.4f})", file=sys.stderr)
+    # A constant rate that only halves when val stalls keeps the weights jumping around the
+    # minimum; a cosine to a small rate at the end lets them settle.
+    anneal = state.get("anneal") if state else None
+    if args.anneal and not anneal:
+        anneal = {"start": epoch, "epochs": args.anneal, "lr0": opt.param_groups[0]["lr"]}
+    last_epoch = min(args.epochs, anneal["start"] + anneal["epochs"]) if anneal else args.epochs
+    if anneal:
+        print(f"htr: annealing from {anneal['lr0']:.2e} over epochs {anneal['start'] + 1}"
+              f"-{anneal['start'] + anneal['epochs']}", file=sys.stderr)
+
+    def annealed(progress):
+        low = anneal["lr0"] / 20
+        return low + (anneal["lr0"] - low) * (1 + math.cos(math.pi * min(progress, 1.0))) / 2
 
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     widths = [l["img"].shape[1] for l in train]
@@ -317,10 +334,15 @@ def main():
     targets = [torch.tensor([index[c] for c in l["text"]], dtype=torch.long) for l in train]
     started = time.time()
     model.train()
-    while epoch < args.epochs and (time.time() - started) / 60 < args.minutes:
+    while epoch < last_epoch and (time.time() - started) / 60 < args.minutes:
         t0 = time.time()
         total, n = 0.0, 0
-        for chunk in batches_by_width(range(len(train)), widths, args.batch, rng):
+        chunks = batches_by_width(range(len(train)), widths, args.batch, rng)
+        for step, chunk in enumerate(chunks):
+            if anneal:
+                progress = (epoch - anneal["start"] + step / len(chunks)) / anneal["epochs"]
+                for g in opt.param_groups:
+                    g["lr"] = annealed(progress)
             x, lengths = collate([augment(inks[i], rng) for i in chunk])
             y = torch.cat([targets[i] for i in chunk])
             ylen = torch.tensor([len(targets[i]) for i in chunk], dtype=torch.long)
@@ -341,7 +363,7 @@ def main():
             best_val, stale = v["mean"], 0
         else:
             stale += 1
-            if stale >= 3:  # the val writers stopped improving: smaller steps
+            if stale >= 3 and not anneal:  # the val writers stopped improving: smaller steps
                 for g in opt.param_groups:
                     g["lr"] *= 0.5
                 stale = 0
@@ -351,7 +373,7 @@ def main():
               f"lr {lr:.2e}, {time.time() - t0:.0f} s{' (best)' if improved else ''}", flush=True)
         state = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch,
                  "best_val": best_val, "stale": stale, "py_rng": rng.getstate(),
-                 "torch_rng": torch.get_rng_state(), "charset": charset}
+                 "torch_rng": torch.get_rng_state(), "charset": charset, "anneal": anneal}
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
         if improved:
