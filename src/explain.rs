@@ -252,7 +252,7 @@ pub fn explain_page(
         findings: Vec::new(),
     };
     let mut img = match decode_for_reading(path, src) {
-        Ok(img) => img,
+        Ok(page) => page.img,
         Err(rejection) => {
             ex.findings.push(Finding::new(
                 Layer::Page,

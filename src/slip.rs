@@ -85,8 +85,11 @@ pub fn read_page(
     src: &PageSource,
     engines: &mut Engines,
 ) -> Result<Outcome, Fatal> {
-    let mut img = match decode_for_reading(path, src) {
-        Ok(img) => img,
+    let DecodedPage {
+        mut img,
+        bilevel_as_scanned,
+    } = match decode_for_reading(path, src) {
+        Ok(page) => page,
         Err(rej) => return Ok(Outcome::Rejected(rej)),
     };
     let (form, payload, reg, qr_text, identified_by) = match locate(ctx.campaign, &mut img) {
@@ -96,7 +99,8 @@ pub fn read_page(
                 return Ok(Outcome::Rejected(Rejection::NoQr { tried }));
             };
             match time(Stage::Register, || {
-                identify_from_print(ctx.campaign, &img, engines, model)
+                let print = bilevel_as_scanned.as_ref().unwrap_or(&img);
+                identify_from_print(ctx.campaign, print, engines, model)
             }) {
                 Ok(p) => {
                     let text = ctx.campaign.payload_for(
@@ -166,17 +170,32 @@ pub fn read_page(
     })))
 }
 
+/// One page decoded to grey.
+pub struct DecodedPage {
+    /// The page as everything after reads it.
+    pub img: image::GrayImage,
+    /// A black-and-white scan as scanned, before its halftone dots were cleared: that
+    /// clearing also breaks small print, whose strokes are one pixel thin at 200 dpi, so
+    /// the print that identifies a slip without its QR code is read here.
+    pub bilevel_as_scanned: Option<image::GrayImage>,
+}
+
 /// Decodes one page to grey, as everything after reads it.
-pub fn decode_for_reading(path: &Path, src: &PageSource) -> Result<image::GrayImage, Rejection> {
+pub fn decode_for_reading(path: &Path, src: &PageSource) -> Result<DecodedPage, Rejection> {
     let mut img = time(Stage::Decode, || decode_page(path, src))?;
     // A black-and-white scan's halftone dots are as black as ink: paper before anything
     // looks for writing.
+    let mut bilevel_as_scanned = None;
     if crate::read::bilevel::is_bilevel(&img) {
+        bilevel_as_scanned = Some(img.clone());
         time(Stage::Decode, || {
             crate::read::bilevel::remove_halftone_dots(&mut img)
         });
     }
-    Ok(img)
+    Ok(DecodedPage {
+        img,
+        bilevel_as_scanned,
+    })
 }
 
 /// A page found to be a slip of the campaign, and where its form lies on the image.

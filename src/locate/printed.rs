@@ -16,8 +16,8 @@ use crate::campaign::{Campaign, Form, Payload, PrintValues, QrQuestion};
 use crate::eval::edit_distance;
 use crate::geometry::Homography;
 use crate::read::crop::crop;
-use crate::recognize::tesseract::TesseractEngine;
-use crate::recognize::{Engines, OcrModel, Recognizer};
+use crate::recognize::tesseract::{Symbol, TesseractEngine};
+use crate::recognize::{Engines, OcrError, OcrModel, Recognizer};
 use crate::text::normalise;
 
 /// A slip identified from its print.
@@ -51,6 +51,10 @@ const URN_MARGIN: f64 = 0.05;
 /// A serial is taken only when any other run of digits in the footer makes it read this
 /// much worse (a serial's worth of digits out of a 100-character footer: 0.06).
 const SERIAL_MARGIN: f64 = 0.04;
+/// A serial digit whose second-best reading reaches this confidence (0–100) is in doubt.
+/// Clear print leaves the alternatives of a digit at 0; a 0 with a speck of dust at its
+/// foot reads 9 with 0 at 41.
+const DIGIT_DOUBT: f32 = 20.0;
 /// The footer's second reading is made at this many times `PRINT_DPI`.
 const SECOND_READING: f64 = 1.5;
 /// How many placements of the marks are checked against the print, best fit first.
@@ -116,16 +120,28 @@ fn read_identity(
     reg: &Registration,
     engine: &mut TesseractEngine,
 ) -> Result<(Payload, String), String> {
-    // The print item holding `placeholder`: its template, and what is read there.
-    let mut read_at = |placeholder: &str, dpi: f64| -> Result<Option<(&str, String)>, String> {
-        let Some(item) = form.prints.iter().find(|p| p.text.contains(placeholder)) else {
+    // The print item holding `placeholder`: its template, and its zone cut at `dpi`.
+    let zone_at = |placeholder: &str, dpi: f64| {
+        form.prints
+            .iter()
+            .find(|p| p.text.contains(placeholder))
+            .map(|item| {
+                (
+                    item.text.as_str(),
+                    crop(img, &reg.map, &item.rect.grow(1.0), dpi),
+                )
+            })
+    };
+    let failed = |e: OcrError| format!("print model failed: {e}");
+    let read_at = |engine: &mut TesseractEngine,
+                   placeholder: &str,
+                   dpi: f64|
+     -> Result<Option<(&str, String)>, String> {
+        let Some((template, zone)) = zone_at(placeholder, dpi) else {
             return Ok(None);
         };
-        let zone = crop(img, &reg.map, &item.rect.grow(1.0), dpi);
-        let read = engine
-            .read_block(&zone, dpi as u32)
-            .map_err(|e| format!("print model failed: {e}"))?;
-        Ok(Some((item.text.as_str(), normalise(&read.text))))
+        let read = engine.read_block(&zone, dpi as u32).map_err(failed)?;
+        Ok(Some((template, normalise(&read.text))))
     };
     let empty = PrintValues {
         urn_id: "",
@@ -135,7 +151,7 @@ fn read_identity(
     };
 
     // The title says the page is one of the campaign's forms at all.
-    if let Some((template, title)) = read_at("{title}", PRINT_DPI)? {
+    if let Some((template, title)) = read_at(engine, "{title}", PRINT_DPI)? {
         let want = campaign.print_text(template, &empty)?;
         if difference(&title, &want) > TEXT_MATCH {
             return Err(format!("{}: title read as {title:?}", form.id));
@@ -145,28 +161,45 @@ fn read_identity(
     // The serial: the run of the campaign's serial digits that makes the footer read as
     // printed, clearly better than any other run (a phone number's digits read together).
     // Nothing else on the page confirms a serial's digits, so the footer is read twice, at
-    // two resolutions, and both readings must give the same serial: a speck of dust that
-    // turns a 0 into a 9 at one scale seldom does at the other.
-    let (template, footer) = read_at("{serial}", PRINT_DPI)?
-        .ok_or_else(|| format!("{}: the layout prints no serial", form.id))?;
-    let serial = serial_in(campaign, template, &footer)?.ok_or_else(|| {
-        format!(
-            "{}: no single {}-digit serial in the footer read as {footer:?}",
-            form.id,
-            campaign.payload.serial_digits()
-        )
-    })?;
-    let (_, again) = read_at("{serial}", PRINT_DPI * SECOND_READING)?.unwrap_or_default();
-    if serial_in(campaign, template, &again)?.as_deref() != Some(serial.as_str()) {
-        return Err(format!(
-            "{}: the footer read as serial {serial} once, then as {again:?}",
-            form.id
-        ));
+    // two resolutions, and both readings must give the same serial, each digit without a
+    // close second reading: a speck of dust that turns a 0 into a 9 leaves the network
+    // hesitating between the two.
+    let mut serial = None;
+    for dpi in [PRINT_DPI, PRINT_DPI * SECOND_READING] {
+        let (template, zone) = zone_at("{serial}", dpi)
+            .ok_or_else(|| format!("{}: the layout prints no serial", form.id))?;
+        let symbols = engine
+            .read_block_symbols(&zone, dpi as u32)
+            .map_err(failed)?;
+        let footer = normalise(&words_of(&symbols));
+        let found = serial_in(campaign, template, &footer)?.ok_or_else(|| {
+            format!(
+                "{}: no single {}-digit serial in the footer read as {footer:?}",
+                form.id,
+                campaign.payload.serial_digits()
+            )
+        })?;
+        if let Some(doubt) = doubtful_digit(&symbols, &found) {
+            return Err(format!(
+                "{}: the footer's serial read as {found}, {doubt}",
+                form.id
+            ));
+        }
+        match &serial {
+            Some(first) if *first != found => {
+                return Err(format!(
+                    "{}: the footer read as serial {first} once, then as {found}",
+                    form.id
+                ))
+            }
+            _ => serial = Some(found),
+        }
     }
+    let serial = serial.unwrap_or_default();
 
     // The urn: the registry's line closest to what was read, by a margin, and its id
     // printed as a word of that line.
-    let (template, urn_line) = read_at("{urn_id}", PRINT_DPI)?
+    let (template, urn_line) = read_at(engine, "{urn_id}", PRINT_DPI)?
         .ok_or_else(|| format!("{}: the layout prints no urn", form.id))?;
     let mut scored = Vec::new();
     for u in &campaign.urns {
@@ -211,7 +244,7 @@ fn read_identity(
     let question = match &form.qr_question {
         QrQuestion::Literal(l) => l.clone(),
         QrQuestion::Registry => {
-            let (template, label) = read_at("{question_label}", PRINT_DPI)?
+            let (template, label) = read_at(engine, "{question_label}", PRINT_DPI)?
                 .ok_or_else(|| format!("{}: the layout prints no question label", form.id))?;
             let mut scored: Vec<(f64, &str)> = Vec::new();
             for q in &campaign.questions {
@@ -264,20 +297,25 @@ fn id_edits(read: &str, id: &str) -> usize {
     let digits: String = read
         .chars()
         .enumerate()
-        .map(|(i, c)| match c {
-            // The id's first character is kept: `U` is a letter, not a digit misread.
-            _ if i == 0 => c,
-            'O' | 'o' | 'D' | 'Q' => '0',
-            'I' | 'l' | 'i' => '1',
-            'Z' | 'z' => '2',
-            'S' | 's' => '5',
-            'G' | 'b' => '6',
-            'B' => '8',
-            'g' | 'q' => '9',
-            c => c,
-        })
+        // The id's first character is kept: `U` is a letter, not a digit misread.
+        .map(|(i, c)| if i == 0 { c } else { as_digit(c) })
         .collect();
     edit_distance(&digits, id)
+}
+
+/// The digit the print model takes a letter for (`O` for `0`, `S` for `5`); other
+/// characters stay themselves.
+fn as_digit(c: char) -> char {
+    match c {
+        'O' | 'o' | 'D' | 'Q' => '0',
+        'I' | 'l' | 'i' => '1',
+        'Z' | 'z' => '2',
+        'S' | 's' => '5',
+        'G' | 'b' => '6',
+        'B' => '8',
+        'g' | 'q' => '9',
+        c => c,
+    }
 }
 
 /// The serial in a footer read as `footer`: the run of the campaign's serial digits that
@@ -310,6 +348,55 @@ fn serial_in(campaign: &Campaign, template: &str, footer: &str) -> Result<Option
                     .is_none_or(|(next, _)| next - best >= SERIAL_MARGIN) =>
         {
             Some(run.clone())
+        }
+        _ => None,
+    })
+}
+
+/// The text of symbols read by [`TesseractEngine::read_block_symbols`], words apart.
+fn words_of(symbols: &[Symbol]) -> String {
+    let mut text = String::new();
+    for s in symbols {
+        if s.starts_word && !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&s.text);
+    }
+    text
+}
+
+/// Why `serial`, as read in `symbols`, is in doubt: a digit whose runner-up came close, or
+/// no run of digit symbols reading it at all. None when every digit was read clearly.
+fn doubtful_digit(symbols: &[Symbol], serial: &str) -> Option<String> {
+    let is_digit = |s: &Symbol| s.text.len() == 1 && s.text.as_bytes()[0].is_ascii_digit();
+    let mut runs: Vec<&[Symbol]> = Vec::new();
+    let mut start = 0;
+    for (i, s) in symbols.iter().enumerate() {
+        if !is_digit(s) || (s.starts_word && i > start) {
+            if i > start {
+                runs.push(&symbols[start..i]);
+            }
+            start = if is_digit(s) { i } else { i + 1 };
+        }
+    }
+    if symbols.len() > start {
+        runs.push(&symbols[start..]);
+    }
+    let Some(run) = runs
+        .into_iter()
+        .find(|run| run.iter().map(|s| s.text.as_str()).collect::<String>() == serial)
+    else {
+        return Some("but not as one run of digits".to_string());
+    };
+    // A runner-up that stands for the same digit (`O` for `0`) is no doubt about the serial.
+    let same_digit =
+        |s: &Symbol, other: &str| other.chars().map(as_digit).eq(s.text.chars().map(as_digit));
+    run.iter().find_map(|s| match &s.runner_up {
+        Some((other, confidence)) if *confidence >= DIGIT_DOUBT && !same_digit(s, other) => {
+            Some(format!(
+                "its {} almost read as {other} (confidence {confidence:.0})",
+                s.text
+            ))
         }
         _ => None,
     })
@@ -553,6 +640,38 @@ mod tests {
         let mirrored = squares.map(|s| Square { x: -s.x, ..s });
         let (_, _, misfit) = fit_similarity(&marks, &mirrored).unwrap();
         assert!(misfit > 10.0, "mirror fits within {misfit} mm");
+    }
+
+    #[test]
+    fn a_serial_digit_with_a_close_runner_up_is_in_doubt() {
+        let read = |text: &str, doubt: Option<(usize, &str, f32)>| -> Vec<Symbol> {
+            let chars: Vec<char> = text.chars().collect();
+            chars
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Symbol {
+                    text: c.to_string(),
+                    starts_word: i == 0 || chars[i - 1] == ' ',
+                    runner_up: doubt
+                        .filter(|(at, _, _)| *at == i)
+                        .map(|(_, other, confidence)| (other.to_string(), confidence)),
+                })
+                .filter(|s| s.text != " ")
+                .collect()
+        };
+        assert_eq!(doubtful_digit(&read("N° 001161 —", None), "001161"), None);
+        // A faint alternative is no doubt.
+        assert_eq!(
+            doubtful_digit(&read("N° 001161 —", Some((4, "9", 5.0))), "001161"),
+            None
+        );
+        let doubt = doubtful_digit(&read("N° 091161 —", Some((4, "0", 41.0))), "091161");
+        assert_eq!(
+            doubt.as_deref(),
+            Some("its 9 almost read as 0 (confidence 41)")
+        );
+        // Digits of another word do not make the serial.
+        assert!(doubtful_digit(&read("N° 001 161", None), "001161").is_some());
     }
 
     #[test]

@@ -27,6 +27,18 @@ pub struct TesseractEngine {
     api: TessBaseApi,
 }
 
+/// One character of a block read with [`TesseractEngine::read_block_symbols`], with how
+/// much the network hesitated over it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbol {
+    pub text: String,
+    /// The first character of a word (Tesseract's words: what spaces separate).
+    pub starts_word: bool,
+    /// The best other reading of this character and its confidence, 0–100 (0 when the
+    /// network saw no alternative).
+    pub runner_up: Option<(String, f32)>,
+}
+
 impl TesseractEngine {
     pub fn new(model: &OcrModel) -> Result<TesseractEngine, OcrError> {
         let fail = || OcrError::InitFailed {
@@ -70,6 +82,47 @@ impl TesseractEngine {
         super::timed(|| self.recognise(img, dpi))
     }
 
+    /// Recognises a block of text character by character, with each character's runner-up:
+    /// for printed digits that nothing else on the page confirms (a serial), where a speck
+    /// of dust can turn a 0 into a 9 that the word's confidence does not betray.
+    pub fn read_block_symbols(
+        &mut self,
+        img: &image::GrayImage,
+        dpi: u32,
+    ) -> Result<Vec<Symbol>, OcrError> {
+        self.api
+            .set_page_seg_mode(PageSegMode::PsmSingleBlock.as_tess_page_seg_mode());
+        // The alternatives only reach the hOCR output: per character, with their confidences.
+        self.set("hocr_char_boxes", "1")?;
+        self.set("lstm_choice_mode", "2")?;
+        let read = super::timed(|| {
+            let (w, h) = (img.width() as i32, img.height() as i32);
+            self.api
+                .set_image(img.as_raw(), w, h, 1, w)
+                .map_err(|e| OcrError::Image(format!("{e:?}")))?;
+            self.api.set_source_resolution(dpi as i32);
+            self.api
+                .recognize()
+                .map_err(|e| OcrError::Recognise(e.to_string()))?;
+            self.api
+                .get_hocr_text(0)
+                .map(|t| t.as_ref().to_string_lossy().into_owned())
+                .map_err(|e| OcrError::Recognise(e.to_string()))
+        });
+        self.set("lstm_choice_mode", "0")?;
+        self.set("hocr_char_boxes", "0")?;
+        Ok(symbols_in_hocr(&read?))
+    }
+
+    fn set(&mut self, name: &str, value: &str) -> Result<(), OcrError> {
+        let fail = || OcrError::Recognise(format!("could not set {name}"));
+        let (name, value) = (
+            CString::new(name).map_err(|_| fail())?,
+            CString::new(value).map_err(|_| fail())?,
+        );
+        self.api.set_variable(&name, &value).map_err(|_| fail())
+    }
+
     /// Recognises the text of a grey image scanned (or resampled) at `dpi`.
     fn recognise(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
         let (w, h) = (img.width() as i32, img.height() as i32);
@@ -99,5 +152,89 @@ impl TesseractEngine {
             sparse_lines: 0,
             failure: None,
         })
+    }
+}
+
+/// The characters of Tesseract's hOCR output written with `hocr_char_boxes` and
+/// `lstm_choice_mode=2`: each character is a span `ocrx_cinfo` with `x_conf`, followed by
+/// its alternatives, spans `ocrx_cinfo` with `x_confs` (the chosen character among them).
+fn symbols_in_hocr(hocr: &str) -> Vec<Symbol> {
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!("{name}='"))? + name.len() + 2;
+        let len = tag[start..].find('\'')?;
+        Some(tag[start..start + len].to_string())
+    };
+    let mut symbols: Vec<Symbol> = Vec::new();
+    let mut word_starts = false;
+    for piece in hocr.split("<span").skip(1) {
+        let Some(end) = piece.find('>') else { continue };
+        let (tag, rest) = (&piece[..end], &piece[end + 1..]);
+        let text = unescape(&rest[..rest.find('<').unwrap_or(rest.len())]);
+        let class = attribute(tag, "class").unwrap_or_default();
+        let title = attribute(tag, "title").unwrap_or_default();
+        if class == "ocrx_word" {
+            word_starts = true;
+        } else if class == "ocrx_cinfo" && title.contains("x_conf ") {
+            symbols.push(Symbol {
+                text,
+                starts_word: std::mem::take(&mut word_starts),
+                runner_up: None,
+            });
+        } else if class == "ocrx_cinfo" && title.contains("x_confs") {
+            let confidence = title
+                .rsplit(' ')
+                .next()
+                .and_then(|c| c.parse::<f32>().ok())
+                .unwrap_or(0.0);
+            if let Some(last) = symbols.last_mut() {
+                let better = last.runner_up.as_ref().is_none_or(|(_, c)| confidence > *c);
+                if text != last.text && confidence > 0.0 && better {
+                    last.runner_up = Some((text, confidence));
+                }
+            }
+        }
+    }
+    symbols
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hocr_symbols_keep_words_and_runner_ups() {
+        // As Tesseract 5 writes it for "N° 091161" with a speck under the second 0.
+        let hocr = "<span class='ocrx_word' id='word_1_1' title='bbox 1 1 9 9; x_wconf 92'>\
+            <span class='ocrx_cinfo' title='x_bboxes 1 1 5 9; x_conf 99.1'>N</span>\
+            <span class='ocr_lstm_choices' id='c1'>\
+            <span class='ocrx_cinfo' id='choice_1' title='x_confs 95.0'>N</span>\
+            <span class='ocrx_cinfo' id='choice_2' title='x_confs 0'>M</span></span>\
+            <span class='ocrx_cinfo' title='x_bboxes 5 1 9 9; x_conf 99.0'>&amp;</span></span>\
+            <span class='ocrx_word' id='word_1_2' title='bbox 44 69 111 88; x_wconf 92'>\
+            <span class='ocrx_cinfo' title='x_bboxes 44 71 55 86; x_conf 99.5'>0</span>\
+            <span class='ocrx_cinfo' title='x_bboxes 56 71 66 88; x_conf 98.8'>9</span>\
+            <span class='ocr_lstm_choices' id='c2'>\
+            <span class='ocrx_cinfo' id='choice_7' title='x_confs 91.79'>9</span>\
+            <span class='ocrx_cinfo' id='choice_8' title='x_confs 41.13'>0</span>\
+            <span class='ocrx_cinfo' id='choice_9' title='x_confs 30.07'>P</span></span></span>";
+        let symbols = symbols_in_hocr(hocr);
+        let text: Vec<&str> = symbols.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(text, ["N", "&", "0", "9"]);
+        let starts: Vec<bool> = symbols.iter().map(|s| s.starts_word).collect();
+        assert_eq!(starts, [true, false, true, false]);
+        assert_eq!(
+            symbols[0].runner_up, None,
+            "an alternative at 0 is no alternative"
+        );
+        assert_eq!(symbols[3].runner_up, Some(("0".to_string(), 41.13)));
     }
 }
