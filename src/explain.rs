@@ -24,13 +24,13 @@ use crate::campaign::{Campaign, Form, RectMm, TextZone};
 use crate::error::UsageError;
 use crate::geometry::{Homography, Model};
 use crate::input::{page_count, sniff, PageSource};
-use crate::locate::{find_mark, qr_pairs, register, Registration};
+use crate::locate::{find_mark, identify_from_print, qr_pairs, register, Registration};
 use crate::outcome::{IdentifiedBy, Outcome, Rejection, ReviewReason, Slip};
 use crate::read::checkbox::{score_group, ticked, TICK_RATIO};
 use crate::read::crop::{px_per_mm, READ_DPI};
 use crate::read::ink::faint_ink_pixels;
 use crate::read::lines::find_lines;
-use crate::recognize::{Engines, ModelChoice};
+use crate::recognize::{Engines, ModelChoice, OcrModel};
 use crate::slip::{
     decode_for_reading, find_page_qr, ink_outside_box, locate, measure_text_zone, read_page,
     zone_inside, Located, MeasuredZone, PageContext, BLANK_INK_MM2, FAINT_BLANK_INK_MM2,
@@ -232,6 +232,7 @@ pub fn set_aside_or_flagged(outcome: &Outcome) -> bool {
 /// `outcome`: decodes it again and finds again where everything lies.
 pub fn explain_page(
     campaign: &Campaign,
+    print_model: Option<&OcrModel>,
     path: &Path,
     title: &str,
     src: &PageSource,
@@ -251,8 +252,8 @@ pub fn explain_page(
         choices: Vec::new(),
         findings: Vec::new(),
     };
-    let mut img = match decode_for_reading(path, src) {
-        Ok(page) => page.img,
+    let (mut img, bilevel_as_scanned) = match decode_for_reading(path, src) {
+        Ok(page) => (page.img, page.bilevel_as_scanned),
         Err(rejection) => {
             ex.findings.push(Finding::new(
                 Layer::Page,
@@ -282,6 +283,18 @@ pub fn explain_page(
                             s.form, s.serial, s.urn, s.question
                         ),
                     ));
+                    // Registered again as `read_page` did, to show the zones it read.
+                    let print = bilevel_as_scanned.as_ref().unwrap_or(&img);
+                    let again = print_model.map(|model| {
+                        identify_from_print(campaign, print, &mut Engines::default(), model)
+                    });
+                    match again {
+                        Some(Ok(p)) => explain_registered(&img, p.form, &p.reg, outcome, &mut ex),
+                        Some(Err(why)) => ex.findings.push(disagreement(&why)),
+                        None => ex
+                            .findings
+                            .push(disagreement("Tesseract's print model is not installed now")),
+                    }
                 }
                 Outcome::Slip(_) => ex.findings.push(disagreement("no QR code is found now")),
                 Outcome::Rejected(_) => {}
@@ -351,6 +364,17 @@ fn explain_slip(img: &GrayImage, located: &Located, outcome: &Outcome, ex: &mut 
         ),
     ));
     explain_marks(img, form, &qr.corners, reg, ex);
+    explain_registered(img, form, reg, outcome, ex);
+}
+
+/// The zones and boxes of a page registered as `form` by `reg`, as `read_page` read them.
+fn explain_registered(
+    img: &GrayImage,
+    form: &Form,
+    reg: &Registration,
+    outcome: &Outcome,
+    ex: &mut Explanation,
+) {
     let slip = match outcome {
         Outcome::Slip(s) => Some(s.as_ref()),
         Outcome::Rejected(r) => {
@@ -725,6 +749,7 @@ pub fn explain_file(
     drop(engines);
     Ok(explain_page(
         campaign,
+        print_model,
         path,
         &format!("{name} page {page}"),
         &src,

@@ -367,7 +367,14 @@ fn write_debug_pictures(
             .with_max_len(1)
             .try_for_each(|(f, source, outcome, name)| {
                 let title = format!("{} page {}", f.source_name, source.page);
-                let ex = explain_page(&cfg.campaign, &f.path, &title, source, outcome);
+                let ex = explain_page(
+                    &cfg.campaign,
+                    cfg.print_model.as_ref(),
+                    &f.path,
+                    &title,
+                    source,
+                    outcome,
+                );
                 save_png(&annotator.draw(&ex), &dir.join(name))
             })
     })?;

@@ -124,6 +124,19 @@ fn torn_and_blotted_codes_are_identified_from_print_and_never_wrongly() {
         );
     }
 
+    // `explain` registers such a page by its marks again and shows the zones it read.
+    let picture = d.path().join("explained.png");
+    let e = urnscan(
+        &["explain", "--out"],
+        &[&picture, &set.join("scans").join(&printed[0][file])],
+    );
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let said = String::from_utf8_lossy(&e.stdout);
+    assert!(said.contains("identified from print"), "{said}");
+    assert!(said.contains("zone answer"), "the zones are shown: {said}");
+    assert!(!said.contains("warning:"), "{said}");
+    assert!(picture.is_file());
+
     // A rescan of one of them under another name, in the next week's run sharing the
     // ledger: the serial its print gives is already the ledger's, so it is not taken.
     let again = d.path().join("again");
