@@ -532,19 +532,23 @@ fn explain_text_zone(
     } else {
         format!("ink {ink_mm2:.1} mm² (blank under {BLANK_INK_MM2:.1})")
     };
-    let Some(slip) = slip else {
+    // A zone with nothing read in it: its outline and what was measured.
+    let unread = |ex: &mut Explanation, state: ZoneState, word: &str| {
         ex.findings.push(Finding::new(
-            Layer::Zone(ZoneState::NotRead),
-            format!("zone {}: not read; {ink_words}", zone.id),
+            Layer::Zone(state),
+            format!("zone {}: {word}; {ink_words}", zone.id),
         ));
-        return TextZoneView {
+        TextZoneView {
             id: zone.id.clone(),
             outline,
-            state: ZoneState::NotRead,
+            state,
             lines: Vec::new(),
             outside: None,
-            label: format!("{}: not read", zone.id),
-        };
+            label: format!("{}: {word}", zone.id),
+        }
+    };
+    let Some(slip) = slip else {
+        return unread(ex, ZoneState::NotRead, "not read");
     };
     if blank == answer.is_some() {
         ex.findings.push(disagreement(&format!(
@@ -554,18 +558,7 @@ fn explain_text_zone(
         )));
     }
     let Some((_, a)) = answer else {
-        ex.findings.push(Finding::new(
-            Layer::Zone(ZoneState::Blank),
-            format!("zone {}: blank; {ink_words}", zone.id),
-        ));
-        return TextZoneView {
-            id: zone.id.clone(),
-            outline,
-            state: ZoneState::Blank,
-            lines: Vec::new(),
-            outside: None,
-            label: format!("{}: blank", zone.id),
-        };
+        return unread(ex, ZoneState::Blank, "blank");
     };
     // The lines `prepare_lines` hands the recognizer, found in the cleaned zone.
     let lines: Vec<Quad> = find_lines(&clean, &guide_rows, k)

@@ -5,16 +5,9 @@
 //! stays `no_qr` and says what was read.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn urnscan(args: &[&str], dirs: &[&Path]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_urnscan"));
-    cmd.args(args);
-    for d in dirs {
-        cmd.arg(d);
-    }
-    cmd.output().expect("the urnscan binary runs")
-}
+use common::urnscan;
 
 fn rows(path: &Path) -> Vec<csv::StringRecord> {
     let mut r = csv::Reader::from_path(path).unwrap();

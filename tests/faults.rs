@@ -7,22 +7,13 @@
 
 mod common;
 
-use std::path::Path;
-
-fn run(args: &[&str], dirs: &[&Path]) -> std::process::Output {
-    let mut cmd = common::bin();
-    cmd.args(args);
-    for d in dirs {
-        cmd.arg(d);
-    }
-    cmd.output().expect("the urnscan binary runs")
-}
+use common::urnscan;
 
 #[test]
 fn faults_are_never_writing_and_no_answer_is_lost_on_200_pages() {
     let d = tempfile::tempdir().unwrap();
     let set = d.path().join("set");
-    let g = run(
+    let g = urnscan(
         &[
             "generate", "--faults", "--count", "200", "--seed", "15", "--out",
         ],
@@ -30,7 +21,7 @@ fn faults_are_never_writing_and_no_answer_is_lost_on_200_pages() {
     );
     assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
     let out = d.path().join("out");
-    let p = run(
+    let p = urnscan(
         &["process", "--quiet", "--out"],
         &[&out, &set.join("scans")],
     );
@@ -40,7 +31,7 @@ fn faults_are_never_writing_and_no_answer_is_lost_on_200_pages() {
         "{}",
         String::from_utf8_lossy(&p.stderr)
     );
-    let e = run(&["evaluate", "--json", "--truth"], &[&set, &out]);
+    let e = urnscan(&["evaluate", "--json", "--truth"], &[&set, &out]);
     assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
     let report: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap();
     let n = |k: &str| {

@@ -369,21 +369,10 @@ fn words_of(symbols: &[Symbol]) -> String {
 /// no run of digit symbols reading it at all. None when every digit was read clearly.
 fn doubtful_digit(symbols: &[Symbol], serial: &str) -> Option<String> {
     let is_digit = |s: &Symbol| s.text.len() == 1 && s.text.as_bytes()[0].is_ascii_digit();
-    let mut runs: Vec<&[Symbol]> = Vec::new();
-    let mut start = 0;
-    for (i, s) in symbols.iter().enumerate() {
-        if !is_digit(s) || (s.starts_word && i > start) {
-            if i > start {
-                runs.push(&symbols[start..i]);
-            }
-            start = if is_digit(s) { i } else { i + 1 };
-        }
-    }
-    if symbols.len() > start {
-        runs.push(&symbols[start..]);
-    }
-    let Some(run) = runs
-        .into_iter()
+    // Runs of digits within one word, as `serial_in` found the serial in the text.
+    let Some(run) = symbols
+        .chunk_by(|a, b| is_digit(a) && is_digit(b) && !b.starts_word)
+        .filter(|run| run.iter().all(is_digit))
         .find(|run| run.iter().map(|s| s.text.as_str()).collect::<String>() == serial)
     else {
         return Some("but not as one run of digits".to_string());

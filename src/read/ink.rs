@@ -706,20 +706,17 @@ const MIN_WRITING_SPAN: usize = 12;
 /// `MIN_INK_COMPONENT` pixels or more, neither specks nor flat lines.
 fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
     let runs = dark_runs(img, level);
-    // Each component's bounding box, by its number: (min x, max x end, min y, max y).
-    let mut boxes: std::collections::HashMap<usize, (usize, usize, usize, usize)> =
-        std::collections::HashMap::new();
-    let mut sizes = std::collections::HashMap::new();
+    // Each component's bounding box (min x, max x end, min y, max y), by its number (the
+    // index of its first run).
+    let mut boxes: Vec<Option<(usize, usize, usize, usize)>> = vec![None; runs.len()];
     for &(r, size, id) in &runs {
-        if size < MIN_INK_COMPONENT {
-            continue;
+        if size >= MIN_INK_COMPONENT {
+            let b = boxes[id].get_or_insert((r.start, r.end, r.y, r.y));
+            *b = (b.0.min(r.start), b.1.max(r.end), b.2.min(r.y), b.3.max(r.y));
         }
-        let b = boxes.entry(id).or_insert((r.start, r.end, r.y, r.y));
-        *b = (b.0.min(r.start), b.1.max(r.end), b.2.min(r.y), b.3.max(r.y));
-        sizes.insert(id, size);
     }
-    let writing = |id: &usize| {
-        let (Some(&(x0, x1, y0, y1)), Some(&size)) = (boxes.get(id), sizes.get(id)) else {
+    let writing = |&(_, size, id): &(Run, usize, usize)| {
+        let Some((x0, x1, y0, y1)) = boxes[id] else {
             return false;
         };
         let (w, h) = (x1 - x0, y1 - y0 + 1);
@@ -728,7 +725,7 @@ fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
         !flat && !speck
     };
     runs.iter()
-        .filter(|(_, _, id)| writing(id))
+        .filter(|r| writing(r))
         .map(|(r, _, _)| r.end - r.start)
         .sum()
 }

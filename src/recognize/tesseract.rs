@@ -96,14 +96,7 @@ impl TesseractEngine {
         self.set("hocr_char_boxes", "1")?;
         self.set("lstm_choice_mode", "2")?;
         let read = super::timed(|| {
-            let (w, h) = (img.width() as i32, img.height() as i32);
-            self.api
-                .set_image(img.as_raw(), w, h, 1, w)
-                .map_err(|e| OcrError::Image(format!("{e:?}")))?;
-            self.api.set_source_resolution(dpi as i32);
-            self.api
-                .recognize()
-                .map_err(|e| OcrError::Recognise(e.to_string()))?;
+            self.run(img, dpi)?;
             self.api
                 .get_hocr_text(0)
                 .map(|t| t.as_ref().to_string_lossy().into_owned())
@@ -123,8 +116,8 @@ impl TesseractEngine {
         self.api.set_variable(&name, &value).map_err(|_| fail())
     }
 
-    /// Recognises the text of a grey image scanned (or resampled) at `dpi`.
-    fn recognise(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
+    /// Gives Tesseract a grey image scanned (or resampled) at `dpi` and recognises it.
+    fn run(&mut self, img: &image::GrayImage, dpi: u32) -> Result<(), OcrError> {
         let (w, h) = (img.width() as i32, img.height() as i32);
         self.api
             .set_image(img.as_raw(), w, h, 1, w)
@@ -132,7 +125,12 @@ impl TesseractEngine {
         self.api.set_source_resolution(dpi as i32);
         self.api
             .recognize()
-            .map_err(|e| OcrError::Recognise(e.to_string()))?;
+            .map_err(|e| OcrError::Recognise(e.to_string()))
+    }
+
+    /// Recognises the text of a grey image scanned (or resampled) at `dpi`.
+    fn recognise(&mut self, img: &image::GrayImage, dpi: u32) -> Result<OcrText, OcrError> {
+        self.run(img, dpi)?;
         let text = self
             .api
             .get_utf8_text()

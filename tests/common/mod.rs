@@ -21,6 +21,15 @@ pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_urnscan"))
 }
 
+/// Runs urnscan with `args`, then `paths`, and returns what it did.
+pub fn urnscan(args: &[&str], paths: &[&std::path::Path]) -> std::process::Output {
+    bin()
+        .args(args)
+        .args(paths)
+        .output()
+        .expect("the urnscan binary runs")
+}
+
 /// The repository's root.
 pub fn repo() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
