@@ -248,7 +248,9 @@ def main():
     ap.add_argument("--minutes", type=float, default=100.0, help="stop after the epoch that passes this")
     ap.add_argument("--epochs", type=int, default=1000, help="stop after this many epochs in all")
     ap.add_argument("--batch", type=int, default=24)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, help="learning rate of a new run or of a new --anneal "
+                    "after a finished one (default 1e-3 for a new run; a new --anneal "
+                    "starts from the current rate)")
     ap.add_argument("--anneal", type=int, metavar="N",
                     help="lower the learning rate along a cosine to a twentieth over the next N "
                          "epochs, then stop; kept in the checkpoint, so a resumed run goes on "
@@ -264,6 +266,9 @@ def main():
                     help="with --export: read the prepared lines LINES/*.png with PyTorch and "
                          "write what it reads to OUT, for urnscan's parity test")
     args = ap.parse_args()
+    args.lr_given = args.lr is not None
+    if args.lr is None:
+        args.lr = 1e-3
 
     torch.set_num_threads(args.threads)
     height, lines = load_pack(args.pack)
@@ -317,8 +322,14 @@ def main():
     # A constant rate that only halves when val stalls keeps the weights jumping around the
     # minimum; a cosine to a small rate at the end lets them settle.
     anneal = state.get("anneal") if state else None
-    if args.anneal and not anneal:
-        anneal = {"start": epoch, "epochs": args.anneal, "lr0": opt.param_groups[0]["lr"]}
+    finished = anneal and epoch >= anneal["start"] + anneal["epochs"]
+    if args.anneal and (not anneal or finished):
+        # A finished cosine followed by a new one is a warm restart: back up to --lr (or
+        # the current rate when none is given), then down again.
+        lr0 = args.lr if args.lr_given else opt.param_groups[0]["lr"]
+        for g in opt.param_groups:
+            g["lr"] = lr0
+        anneal = {"start": epoch, "epochs": args.anneal, "lr0": lr0}
     last_epoch = min(args.epochs, anneal["start"] + anneal["epochs"]) if anneal else args.epochs
     if anneal:
         print(f"htr: annealing from {anneal['lr0']:.2e} over epochs {anneal['start'] + 1}"

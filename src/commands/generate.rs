@@ -35,6 +35,11 @@ pub struct GenerateArgs {
     /// lineNNNNN.gt.txt (model tests and training).
     #[arg(long, conflicts_with_all = ["sample", "pdf"])]
     pub lines: bool,
+    /// With --lines: a third of the lines typeset in print faces other than the forms'
+    /// (packages fonts-liberation2, fonts-freefont-ttf, fonts-urw-base35) and a sixth in
+    /// block capitals, so that a trained network still reads print and capitals.
+    #[arg(long, requires = "lines")]
+    pub print: bool,
     /// Campaign layout folder whose forms to draw (default: the built-in assises-2022
     /// campaign).
     #[arg(long, value_name = "DIR", conflicts_with = "lines")]
@@ -57,13 +62,14 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         sample,
         pdf,
         lines,
+        print,
         handwriting,
         layout,
         faults,
         damaged_qr,
     } = args;
     if lines {
-        let n = render::generate_lines(&out, count, seed)?;
+        let n = render::generate_lines(&out, count, seed, print)?;
         println!("urnscan generate: {n} line(s) in {}", out.display());
         return Ok(ExitCode::Success);
     }

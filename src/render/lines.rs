@@ -4,6 +4,11 @@
 //! --synthetic`). Each line varies like the slips do: face, size, ink (blue, black,
 //! pencil), word spacing and baseline wobble, slant, the slips' grey guide line under half
 //! of them, and scanner noise.
+//!
+//! With `print`, the lines also teach urnscan's own network to read what is not cursive:
+//! a third are typeset in print faces (never the forms' DejaVu, on which `scripts/eval-model`
+//! measures print, so that figure stays one of reading and not of fitting), and a sixth of
+//! all lines are in block capitals, as people write when they want to be read.
 
 use std::path::Path;
 
@@ -18,10 +23,23 @@ use super::text::Fonts;
 
 const DPI: f64 = 300.0;
 
-/// Writes `count` lines into `out`; the same seed gives the same files.
-pub fn generate_lines(out: &Path, count: usize, seed: u64) -> anyhow::Result<usize> {
+/// How a line is drawn: by hand (jittered words, slant) or typeset.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Hand,
+    Print,
+}
+
+/// Writes `count` lines into `out`; the same seed gives the same files. `print` adds
+/// typeset lines and block capitals (see the module's doc).
+pub fn generate_lines(out: &Path, count: usize, seed: u64, print: bool) -> anyhow::Result<usize> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let fonts = Fonts::load()?;
+    let print_faces = if print {
+        Fonts::load_training_print()?
+    } else {
+        Vec::new()
+    };
     let mut rng = fastrand::Rng::with_seed(seed);
     let words: Vec<Vec<&str>> = ANSWERS
         .iter()
@@ -29,16 +47,27 @@ pub fn generate_lines(out: &Path, count: usize, seed: u64) -> anyhow::Result<usi
         .collect();
     let mut written = 0;
     while written < count {
-        let face = &fonts.hands[rng.usize(..fonts.hands.len())];
+        let (face, style) = if print && rng.usize(..3) == 0 {
+            (&print_faces[rng.usize(..print_faces.len())], Style::Print)
+        } else {
+            (&fonts.hands[rng.usize(..fonts.hands.len())], Style::Hand)
+        };
         let answer = &words[rng.usize(..words.len())];
         let n = rng.usize(2..=8).min(answer.len());
         let start = rng.usize(..=answer.len() - n);
-        let text = answer[start..start + n].join(" ");
+        let mut text = answer[start..start + n].join(" ");
+        if print && rng.usize(..6) == 0 {
+            text = text.to_uppercase();
+        }
         if !face.covers(&text) {
             continue;
         }
-        let ink = InkKind::ALL[rng.usize(..InkKind::ALL.len())].ink(&mut rng);
-        let img = draw_line(&text, face, ink, &mut rng);
+        let ink = if style == Style::Print && rng.usize(..4) != 0 {
+            Ink::PRINT
+        } else {
+            InkKind::ALL[rng.usize(..InkKind::ALL.len())].ink(&mut rng)
+        };
+        let img = draw_line(&text, face, ink, style, &mut rng);
         let stem = out.join(format!("line{written:05}"));
         img.save(stem.with_extension("png"))
             .with_context(|| format!("writing {}.png", stem.display()))?;
@@ -50,9 +79,19 @@ pub fn generate_lines(out: &Path, count: usize, seed: u64) -> anyhow::Result<usi
     Ok(written)
 }
 
-fn draw_line(text: &str, face: &super::text::Face, ink: Ink, rng: &mut fastrand::Rng) -> GrayImage {
-    let x_height = 2.3 + rng.f64() * 1.4;
-    let em_mm = (x_height / face.x_height).clamp(5.0, 9.0);
+fn draw_line(
+    text: &str,
+    face: &super::text::Face,
+    ink: Ink,
+    style: Style,
+    rng: &mut fastrand::Rng,
+) -> GrayImage {
+    let em_mm = match style {
+        Style::Hand => ((2.3 + rng.f64() * 1.4) / face.x_height).clamp(5.0, 9.0),
+        // 9 to 16 pt: letters, forms, notices.
+        Style::Print => (9.0 + rng.f64() * 7.0) * 25.4 / 72.0,
+    };
+    let hand = style == Style::Hand;
     let probe = Canvas::new(1.0, 1.0, DPI);
     let width_mm = face.width(text, probe.px(em_mm)) / probe.ppm * 1.3 + 8.0;
     let height_mm = em_mm * 1.9;
@@ -72,13 +111,20 @@ fn draw_line(text: &str, face: &super::text::Face, ink: Ink, rng: &mut fastrand:
     let space = (face.width(" ", canvas.px(em_mm)) / canvas.ppm).max(0.3 * em_mm);
     let mut x = 3.0 + rng.f64() * 2.0;
     for word in text.split_whitespace() {
-        let em = canvas.px(em_mm * (0.94 + rng.f64() * 0.12));
-        let base = baseline + (rng.f64() - 0.5) * 0.8;
+        let (em, base) = if hand {
+            (
+                canvas.px(em_mm * (0.94 + rng.f64() * 0.12)),
+                baseline + (rng.f64() - 0.5) * 0.8,
+            )
+        } else {
+            (canvas.px(em_mm), baseline)
+        };
         let (px, pb) = (canvas.px(x), canvas.px(base));
         let mut mask = face.mask_for(word, px, pb, em);
         face.draw_into(&mut mask, word, px, pb, em);
         canvas.apply(&mask, ink, rng);
-        x += face.width(word, em) / canvas.ppm + space * (0.8 + rng.f64() * 0.5);
+        let gap = if hand { 0.8 + rng.f64() * 0.5 } else { 1.0 };
+        x += face.width(word, em) / canvas.ppm + space * gap;
     }
     let baseline_px = canvas.px(baseline);
     // The width was a generous guess: keep what was written, a margin, and room for slant.
@@ -87,7 +133,13 @@ fn draw_line(text: &str, face: &super::text::Face, ink: Ink, rng: &mut fastrand:
     let gray = image::DynamicImage::ImageRgb8(canvas.img)
         .crop_imm(0, 0, used, height)
         .into_luma8();
-    let slanted = shear(&gray, (rng.f64() - 0.3) * 0.35, baseline_px);
+    // Print stands almost upright: only the page's skew on the scanner.
+    let slant = if hand {
+        (rng.f64() - 0.3) * 0.35
+    } else {
+        (rng.f64() - 0.5) * 0.03
+    };
+    let slanted = shear(&gray, slant, baseline_px);
     add_noise(slanted, rng)
 }
 

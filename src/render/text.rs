@@ -42,6 +42,76 @@ pub(crate) const HAND_FONTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Print faces for training lines only (`generate --lines --print`): none of them is the
+/// forms' DejaVu, which the evaluation of print keeps for itself.
+const TRAINING_PRINT_FONTS: &[(&str, &str, &str)] = &[
+    (
+        "liberation-sans",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+        "fonts-liberation2",
+    ),
+    (
+        "liberation-serif",
+        "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+        "fonts-liberation2",
+    ),
+    (
+        "liberation-mono",
+        "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
+        "fonts-liberation2",
+    ),
+    (
+        "liberation-sans-bold",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+        "fonts-liberation2",
+    ),
+    (
+        "free-serif",
+        "/usr/share/fonts/truetype/freefont/FreeSerif.ttf",
+        "fonts-freefont-ttf",
+    ),
+    (
+        "free-sans",
+        "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+        "fonts-freefont-ttf",
+    ),
+    (
+        "nimbus-roman",
+        "/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "nimbus-sans-narrow",
+        "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Regular.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "c059",
+        "/usr/share/fonts/opentype/urw-base35/C059-Roman.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "p052-italic",
+        "/usr/share/fonts/opentype/urw-base35/P052-Italic.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "urw-gothic",
+        "/usr/share/fonts/opentype/urw-base35/URWGothic-Book.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "urw-bookman",
+        "/usr/share/fonts/opentype/urw-base35/URWBookman-Light.otf",
+        "fonts-urw-base35",
+    ),
+    (
+        "nimbus-mono",
+        "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Regular.otf",
+        "fonts-urw-base35",
+    ),
+];
+
 pub(crate) struct Face {
     pub name: &'static str,
     font: FontVec,
@@ -87,6 +157,14 @@ impl Fonts {
             .map(|(n, p, pkg)| load_face(n, p, pkg))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Fonts { sans, bold, hands })
+    }
+
+    /// The print faces that training lines are typeset in (`TRAINING_PRINT_FONTS`).
+    pub fn load_training_print() -> anyhow::Result<Vec<Face>> {
+        TRAINING_PRINT_FONTS
+            .iter()
+            .map(|(n, p, pkg)| load_face(n, p, pkg))
+            .collect()
     }
 
     /// The print faces only (no handwriting): what printing blank forms needs, so that an
