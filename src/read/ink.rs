@@ -209,6 +209,14 @@ fn remove_guides(img: &mut GrayImage, guide_rows: &[f64], half_band: f64) {
 /// fold, a crease or a scanner streak rather than writing: a line of handwriting leaves
 /// paper between its letters and its words all along any one row.
 const LINE_COVERAGE: f64 = 0.7;
+/// The same for lines across the writing (up and down a zone of several lines of writing):
+/// such a line meets a line of writing only where a letter happens to stand on it, and
+/// paper between the lines of writing, so a faint streak or fold, darker than paper only
+/// in places, is found from this share of the zone's height.
+const ACROSS_LINE_COVERAGE: f64 = 0.4;
+/// Zones shorter than this (pixels at 300 dpi, 25 mm: about three lines of writing) keep
+/// `LINE_COVERAGE` across too: on one line of writing, a tall letter is much of the height.
+const ACROSS_MIN_LENGTH: usize = 295;
 /// Steepest line looked for, as a shift over the zone's length (about ±3°: a fold askew
 /// on a slip that the registration has already turned upright).
 const LINE_MAX_SLOPE: f64 = 0.05;
@@ -223,9 +231,14 @@ const LINE_REACH: i64 = 48;
 /// scanner streaks, a guide line the registration missed): at each distance from the line,
 /// pixels near the line's grey there or lighter go white, darker strokes crossing it stay.
 fn remove_straight_lines(img: &mut GrayImage) {
-    remove_lines_along_rows(img);
+    remove_lines_along_rows(img, LINE_COVERAGE);
+    let across = if img.height() as usize >= ACROSS_MIN_LENGTH {
+        ACROSS_LINE_COVERAGE
+    } else {
+        LINE_COVERAGE
+    };
     let mut t = transpose(img);
-    remove_lines_along_rows(&mut t);
+    remove_lines_along_rows(&mut t, across);
     *img = transpose(&t);
 }
 
@@ -277,7 +290,7 @@ impl Line {
 }
 
 /// `remove_straight_lines` for lines running along the rows.
-fn remove_lines_along_rows(img: &mut GrayImage) {
+fn remove_lines_along_rows(img: &mut GrayImage, coverage: f64) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let s = LINE_SEARCH_SCALE;
     if w < 50 || h < 3 * s {
@@ -295,7 +308,7 @@ fn remove_lines_along_rows(img: &mut GrayImage) {
             }
         }
     }
-    let need = (sw as f64 * LINE_COVERAGE) as usize;
+    let need = (sw as f64 * coverage) as usize;
     let max_shift = (sh.min(sw) as f64).min(sw as f64 * LINE_MAX_SLOPE).round() as i64;
     let mut found: Vec<(usize, Line)> = Vec::new();
     for shift in -max_shift..=max_shift {
@@ -337,7 +350,7 @@ fn remove_lines_along_rows(img: &mut GrayImage) {
     }
     // The most complete lines first; each whitened line takes its neighbours' darkness.
     found.sort_by_key(|(dark, _)| std::cmp::Reverse(*dark));
-    let full_need = (w as f64 * LINE_COVERAGE) as usize;
+    let full_need = (w as f64 * coverage) as usize;
     for (_, coarse) in found {
         let line = follow_line(raw, w, h, coarse, LINE_SEARCH_SCALE as i64 + 2);
         let on_line = (0..w)
