@@ -715,8 +715,20 @@ const FLAT_MAX_THICKNESS: usize = 6;
 /// 30–60 pixels, while a letter spans 2 mm or more.
 const MIN_WRITING_SPAN: usize = 12;
 
+/// Nor do arcs of an ellipse far larger than a letter: the rim of a cup's or a drop's stain,
+/// which can be as dark as pencil. The arc is fitted with a circle (Kåsa's least squares
+/// on x² + y² + Dx + Ey + F = 0) of radius between these (pixels at 300 dpi, 5 and 22 mm),
+/// its pixels within `RING_MAX_SPREAD` of the radius on average (a stain is an ellipse,
+/// not a circle), around at least `RING_MIN_TURN` of it. Writing lies on no such circle: a
+/// word's pixels scatter far from any, and a slightly bent stroke lies on a huge one but
+/// turns through a few degrees only.
+const RING_MIN_RADIUS: f64 = 59.0;
+const RING_MAX_RADIUS: f64 = 260.0;
+const RING_MAX_SPREAD: f64 = 0.1;
+const RING_MIN_TURN: f64 = std::f64::consts::FRAC_PI_2;
+
 /// The dark pixels of `img` that could be writing, for the blank decision: components of
-/// `MIN_INK_COMPONENT` pixels or more, neither specks nor flat lines.
+/// `MIN_INK_COMPONENT` pixels or more, neither specks nor flat lines nor rings' arcs.
 fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
     let runs = dark_runs(img, level);
     // Each component's bounding box (min x, max x end, min y, max y), by its number (the
@@ -737,10 +749,86 @@ fn ink_pixels_below(img: &GrayImage, level: u8) -> usize {
         let speck = w.max(h) < MIN_WRITING_SPAN;
         !flat && !speck
     };
+    // Only components as large as a ring's arc can be are fitted.
+    let min_arc = (RING_MIN_RADIUS * RING_MIN_TURN) as usize;
+    let mut arcs: Vec<Vec<(f64, f64)>> = vec![Vec::new(); runs.len()];
+    for &(r, size, id) in &runs {
+        let Some((x0, x1, y0, y1)) = boxes[id] else {
+            continue;
+        };
+        if size >= MIN_INK_COMPONENT && (x1 - x0).max(y1 - y0 + 1) >= min_arc {
+            arcs[id].extend((r.start..r.end).map(|x| (x as f64, r.y as f64)));
+        }
+    }
+    let ring: Vec<bool> = arcs.iter().map(|p| !p.is_empty() && ring_arc(p)).collect();
     runs.iter()
-        .filter(|r| writing(r))
+        .filter(|r| writing(r) && !ring[r.2])
         .map(|(r, _, _)| r.end - r.start)
         .sum()
+}
+
+/// Whether `pixels` lie on an arc of a ring (the constants above).
+fn ring_arc(pixels: &[(f64, f64)]) -> bool {
+    let n = pixels.len() as f64;
+    // Around the pixels' mean, to keep the sums small.
+    let (mx, my) = pixels
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x / n, b + y / n));
+    let mut s = [0.0f64; 8]; // xx, xy, x, yy, y, xz, yz, z
+    for &(x, y) in pixels {
+        let (x, y) = (x - mx, y - my);
+        let z = x * x + y * y;
+        for (acc, v) in s
+            .iter_mut()
+            .zip([x * x, x * y, x, y * y, y, x * z, y * z, z])
+        {
+            *acc += v;
+        }
+    }
+    let [xx, xy, x1, yy, y1, xz, yz, z] = s;
+    let m = [[xx, xy, x1], [xy, yy, y1], [x1, y1, n]];
+    let rhs = [-xz, -yz, -z];
+    let det3 = |a: &[[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let det = det3(&m);
+    if det.abs() < 1e-6 {
+        return false;
+    }
+    // Cramer's rule: D, E, F.
+    let [d, e, f] = std::array::from_fn(|col| {
+        let mut a = m;
+        for (row, v) in a.iter_mut().zip(rhs) {
+            row[col] = v;
+        }
+        det3(&a) / det
+    });
+    let (cx, cy) = (-d / 2.0, -e / 2.0);
+    let r2 = cx * cx + cy * cy - f;
+    if !(RING_MIN_RADIUS * RING_MIN_RADIUS..=RING_MAX_RADIUS * RING_MAX_RADIUS).contains(&r2) {
+        return false;
+    }
+    let r = r2.sqrt();
+    let (mut spread, mut angles) = (0.0, Vec::with_capacity(pixels.len()));
+    for &(x, y) in pixels {
+        let (dx, dy) = (x - mx - cx, y - my - cy);
+        spread += (dx.hypot(dy) - r).abs() / n;
+        angles.push(dy.atan2(dx));
+    }
+    if spread > RING_MAX_SPREAD * r {
+        return false;
+    }
+    // How far round the circle the pixels go: all of it but the widest gap between them.
+    angles.sort_by(f64::total_cmp);
+    let tau = std::f64::consts::TAU;
+    let wrap = angles
+        .first()
+        .zip(angles.last())
+        .map_or(tau, |(a, b)| a + tau - b);
+    let widest = angles.windows(2).map(|p| p[1] - p[0]).fold(wrap, f64::max);
+    tau - widest >= RING_MIN_TURN
 }
 
 /// A run of dark pixels in one row: columns `start..end` of row `y`.
@@ -923,6 +1011,51 @@ mod tests {
         normalise_paper(&mut img);
         assert_eq!(img.get_pixel(50, 50).0[0], 255);
         assert!(img.get_pixel(5, 5).0[0] < 50);
+    }
+
+    /// A white zone with the pixels for which `ink` holds painted grey `level`.
+    fn painted(w: u32, h: u32, level: u8, ink: impl Fn(f64, f64) -> bool) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([if ink(x as f64, y as f64) { level } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn the_rim_of_a_stain_is_not_writing() {
+        // Half of an elliptical rim 1 mm thick, 26 by 20 mm, as dark as pencil.
+        let rim = painted(500, 300, 150, |x, y| {
+            let (dx, dy) = ((x - 250.0) / 150.0, (y - 20.0) / 120.0);
+            let r = dx.hypot(dy);
+            y >= 20.0 && (0.93..=1.0).contains(&r)
+        });
+        assert_eq!(ink_pixels_below(&rim, FAINT_LEVEL), 0);
+        // A round letter written large (a capital O 6 mm high) stays writing.
+        let letter = painted(200, 200, 150, |x, y| {
+            (30.0..36.0).contains(&(x - 100.0).hypot(y - 100.0))
+        });
+        assert!(ink_pixels_below(&letter, FAINT_LEVEL) > 500);
+    }
+
+    #[test]
+    fn a_wavy_line_of_writing_lies_on_no_ring() {
+        // Cursive-like loops: two strokes crossing up and down every 4 mm along 40 mm,
+        // 0.5 mm thick.
+        let word = painted(520, 120, 150, |x, y| {
+            let wave = 25.0 * (x / 15.0).sin();
+            (10.0..490.0).contains(&x)
+                && ((y - 60.0 - wave).abs() < 3.0 || (y - 60.0 + wave).abs() < 3.0)
+        });
+        assert!(ink_pixels_below(&word, FAINT_LEVEL) > 2000);
+        // A long stroke bent a little lies on a huge circle and turns by a few degrees.
+        let stroke = painted(520, 200, 150, |x, y| {
+            (10.0..490.0).contains(&x) && (y - 100.0 - (x - 250.0).powi(2) / 4000.0).abs() < 3.0
+        });
+        assert!(!ring_arc(
+            &(0..520)
+                .flat_map(|x| (0..200).map(move |y| (x as f64, y as f64)))
+                .filter(|&(x, y)| stroke.get_pixel(x as u32, y as u32)[0] < 200)
+                .collect::<Vec<_>>()
+        ));
     }
 
     #[test]
