@@ -14,23 +14,23 @@ set -euo pipefail
 deps_profile=${1:-test}
 
 # sample: a C toolchain and pkg-config for the -sys crates, libclang for bindgen, and
-# Tesseract/Leptonica headers to build; Tesseract's French model to run (the handwriting
-# model is built into the binary). Reading scans needs nothing more: no fonts (only drawing
+# Tesseract/Leptonica headers to build; Tesseract's French model (printed footers) and
+# wfrench, the French word list that urnscan's handwriting network decodes with, to run
+# (the handwriting models are built into the binary; without wfrench the network reads
+# its best path alone, a little worse). Reading scans needs nothing more: no fonts (only drawing
 # forms does), no external tools.
 SAMPLE_PACKAGES=(
   build-essential pkg-config libclang-dev
-  libtesseract-dev libleptonica-dev tesseract-ocr-fra
+  libtesseract-dev libleptonica-dev tesseract-ocr-fra wfrench
 )
 # test: the fonts that draw the forms (DejaVu: also `urnscan forms print`) and the
 # generator's handwriting, and ImageMagick to make Group 4 fax scans. poppler-utils
 # (pdftoppm) rasterises printed forms as a print shop would. The import tests: PostgreSQL's
-# server and SQLite's shell. wfrench: the French word list that urnscan's own network
-# (`--ocr-model htr`) decodes with (without it, that model reads its best path alone).
+# server and SQLite's shell.
 TEST_PACKAGES=(
   fonts-dejavu-core fonts-comic-neue fonts-klee fonts-sjfonts fonts-dancingscript fonts-kaushanscript
   imagemagick poppler-utils
   postgresql sqlite3
-  wfrench
 )
 
 case "$deps_profile" in

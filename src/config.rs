@@ -92,6 +92,14 @@ pub fn model_choice(
         ModelChoice::new(forced, zone_models, tessdata).map_err(|e| UsageError(e.to_string()))?;
     for model in choice.models() {
         drop(Recognizer::new(model).map_err(|e| UsageError(e.to_string()))?);
+        if *model == (OcrModel::Htr { lexicon: true }) && !crate::recognize::htr::has_word_list() {
+            // Not an error: the network reads on its own, a little less well.
+            eprintln!(
+                "urnscan: the French word list {} is missing (Debian package wfrench): \
+                 handwriting is read without it, a little less well",
+                crate::recognize::lexicon::DEBIAN_WORD_LIST
+            );
+        }
     }
     Ok(choice)
 }

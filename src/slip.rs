@@ -31,11 +31,11 @@ pub const FAINT_BLANK_INK_MM2: f64 = 2.0;
 /// read answers through unflagged. Recall and precision: docs/performance.md, "Review
 /// routing".
 pub const LOW_CONFIDENCE: f32 = 75.0;
-/// The same for urnscan's own network (`htr`), whose best-path confidence runs higher:
-/// chosen on slips filled by the `val` writers (the smallest threshold catching every
-/// answer read with CER > 0.25 there); measured on the unseen `dev` writers in
+/// The same for urnscan's own network (`htr`, the default), whose best-path confidence runs
+/// higher: chosen on slips filled by the `val` writers (the smallest threshold catching
+/// every answer read with CER > 0.25 there); measured on the unseen `dev` writers in
 /// docs/handwriting-model.md.
-pub const HTR_LOW_CONFIDENCE: f32 = 86.0;
+pub const HTR_LOW_CONFIDENCE: f32 = 89.0;
 /// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
 const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;

@@ -1,4 +1,4 @@
-//! The shipped handwriting model, through the real binary: `urnscan ocr` reads the committed
+//! The shipped Tesseract handwriting model (`fra_hw`), through the real binary: `urnscan ocr` reads the committed
 //! generated lines in tests/fixtures/lines (font handwriting, blue/black ink and pencil,
 //! slanted, some over a guide line) well enough that a missing, damaged or untrained model
 //! fails, and model names that do not exist are refused with a clear message.
@@ -54,7 +54,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[test]
 fn the_built_in_model_reads_handwritten_lines() {
-    let rows = ocr(&[]);
+    let rows = ocr(&["--ocr-model", "fra_hw"]);
     let cers: Vec<f64> = rows.iter().map(|r| r.2).collect();
     // Measured with the shipped model: median 0.000, mean 0.015. Debian's print model reads
     // them at 0.080 / 0.132, and a damaged model far worse: both fail here.
@@ -69,8 +69,10 @@ fn the_built_in_model_reads_handwritten_lines() {
 }
 
 #[test]
-fn the_built_in_model_is_the_default_and_can_be_named() {
-    assert_eq!(ocr(&[]), ocr(&["--ocr-model", "fra_hw"]));
+fn the_network_is_the_default_and_the_tesseract_model_can_be_named() {
+    let default = ocr(&[]);
+    assert_eq!(default, ocr(&["--ocr-model", "htr"]));
+    assert_ne!(default, ocr(&["--ocr-model", "fra_hw"]));
 }
 
 #[test]

@@ -206,8 +206,8 @@ pub struct TextZone {
     /// Stroke width of the printed box, mm (the reader keeps clear of it).
     pub stroke: f64,
     pub guides: Option<GuideLines>,
-    /// The Tesseract model that reads this zone (`OcrModel::resolve` names); None: the
-    /// built-in handwriting model.
+    /// The model that reads this zone (`OcrModel::resolve` names); None: the default
+    /// (`recognize::DEFAULT_MODEL`).
     pub model: Option<String>,
 }
 

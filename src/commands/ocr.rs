@@ -22,10 +22,10 @@ pub struct OcrArgs {
     /// Resolution the images were scanned at.
     #[arg(long, default_value_t = 300)]
     pub dpi: u32,
-    /// Model: fra_hw (Tesseract's, built in, handwriting), htr (urnscan's own network,
-    /// built in; htr-greedy: without its French character model), a Tesseract name looked
-    /// up in --tessdata (e.g. fra) or a path to a .traineddata file.
-    #[arg(long, alias = "lang", default_value = "fra_hw", value_name = "MODEL")]
+    /// Model: htr (urnscan's own network, built in, the default; htr-greedy: without its
+    /// French character model), fra_hw (Tesseract's, built in, handwriting), a Tesseract
+    /// name looked up in --tessdata (e.g. fra) or a path to a .traineddata file.
+    #[arg(long, alias = "lang", default_value = urnscan::recognize::DEFAULT_MODEL, value_name = "MODEL")]
     pub ocr_model: String,
     /// Folder where model names are looked up (default: $TESSDATA_PREFIX, else Debian's).
     #[arg(long, value_name = "DIR")]

@@ -102,6 +102,11 @@ fn char_model() -> Option<&'static CharModel> {
         .as_ref()
 }
 
+/// Whether the French character model can be built (Debian's word list is installed).
+pub fn has_word_list() -> bool {
+    char_model().is_some()
+}
+
 /// One worker's handle on the network.
 pub struct HtrEngine {
     loaded: &'static Loaded,

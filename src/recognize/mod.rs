@@ -17,6 +17,12 @@ use image::GrayImage;
 use crate::read::prepare::{prepare_lines, PreparedLine};
 pub use tesseract::{BUILTIN_MODEL, DEBIAN_TESSDATA};
 
+/// The model that reads a zone whose layout names none, and `urnscan ocr`'s: urnscan's own
+/// network. On writers no model trained on it reads lines as well as Tesseract's `fra_hw`
+/// and their answers on slips better, print and capitals as well as Debian's `fra`, in half
+/// the time (docs/handwriting-model.md).
+pub const DEFAULT_MODEL: &str = "htr";
+
 /// Tesseract's model for printed French (Debian's tesseract-ocr-fra): it reads the forms'
 /// own printed text when a QR code is unreadable (`locate::identify_from_print`).
 pub const PRINT_MODEL: &str = "fra";
@@ -224,7 +230,7 @@ impl ModelChoice {
         let mut by_name = HashMap::new();
         if forced.is_none() {
             for name in zone_models {
-                let name = name.unwrap_or_else(|| BUILTIN_MODEL.to_string());
+                let name = name.unwrap_or_else(|| DEFAULT_MODEL.to_string());
                 if let std::collections::hash_map::Entry::Vacant(slot) = by_name.entry(name) {
                     let model = OcrModel::resolve(slot.key(), tessdata)?;
                     slot.insert(model);
@@ -240,8 +246,8 @@ impl ModelChoice {
             return m;
         }
         self.by_name
-            .get(zone_model.unwrap_or(BUILTIN_MODEL))
-            .unwrap_or(&OcrModel::Builtin)
+            .get(zone_model.unwrap_or(DEFAULT_MODEL))
+            .unwrap_or(&OcrModel::Htr { lexicon: true })
     }
 
     /// Every model a run may use (to load each once before the first page).
@@ -362,7 +368,7 @@ mod tests {
         std::fs::write(dir.path().join("print.traineddata"), b"x").unwrap();
         let zones = [None, Some("print".to_string())];
         let free = ModelChoice::new(None, zones.clone(), Some(dir.path())).unwrap();
-        assert_eq!(free.for_zone(None), &OcrModel::Builtin);
+        assert_eq!(free.for_zone(None), &OcrModel::Htr { lexicon: true });
         assert_ne!(free.for_zone(Some("print")), &OcrModel::Builtin);
         assert_eq!(free.models().len(), 2);
         let forced = ModelChoice::new(Some("fra_hw"), zones, Some(dir.path())).unwrap();
