@@ -170,7 +170,7 @@ fn normaliser(pts: &[(f64, f64)]) -> Option<Homography> {
 }
 
 /// Gaussian elimination with partial pivoting on an n×n system (row-major `a`).
-fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
+pub(crate) fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
     for col in 0..n {
         let piv =
             (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;

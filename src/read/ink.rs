@@ -786,25 +786,11 @@ fn ring_arc(pixels: &[(f64, f64)]) -> bool {
         }
     }
     let [xx, xy, x1, yy, y1, xz, yz, z] = s;
-    let m = [[xx, xy, x1], [xy, yy, y1], [x1, y1, n]];
-    let rhs = [-xz, -yz, -z];
-    let det3 = |a: &[[f64; 3]; 3]| {
-        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-    };
-    let det = det3(&m);
-    if det.abs() < 1e-6 {
+    let mut m = [xx, xy, x1, xy, yy, y1, x1, y1, n];
+    let Some(def) = crate::geometry::solve(&mut m, &mut [-xz, -yz, -z], 3) else {
         return false;
-    }
-    // Cramer's rule: D, E, F.
-    let [d, e, f] = std::array::from_fn(|col| {
-        let mut a = m;
-        for (row, v) in a.iter_mut().zip(rhs) {
-            row[col] = v;
-        }
-        det3(&a) / det
-    });
+    };
+    let (d, e, f) = (def[0], def[1], def[2]);
     let (cx, cy) = (-d / 2.0, -e / 2.0);
     let r2 = cx * cx + cy * cy - f;
     if !(RING_MIN_RADIUS * RING_MIN_RADIUS..=RING_MAX_RADIUS * RING_MAX_RADIUS).contains(&r2) {
