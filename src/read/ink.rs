@@ -482,7 +482,7 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
         // pencil among lines in pen keeps the pencil's grey, too light to be found as a
         // line: each band of rows whose own ink is pencil gets its own stretch.
         let faint = if core < PEN_INK_CORE {
-            faint_bands(img, &runs)
+            faint_bands(&runs, &dark)
         } else {
             Vec::new()
         };
@@ -544,26 +544,25 @@ const MIN_FAINT_BAND_PIXELS: usize = 150;
 /// light pen line at 140 went from CER 0.21 to 0.31). Lighter bands are lost without it.
 const FAINT_BAND_CORE: u8 = 160;
 
-/// The bands of rows of writing (`runs`, in row order) whose own ink core is a faint
-/// pencil's (from `FAINT_BAND_CORE` to `MIN_INK_CORE`): each as its range of `runs`, with
-/// that core.
-fn faint_bands(img: &GrayImage, runs: &[Run]) -> Vec<(std::ops::Range<usize>, u8)> {
+/// The bands of rows of writing (`runs`, in row order; `pixels`, their greys end to end, as
+/// `run_pixels` gives them) whose own ink core is a faint pencil's (from `FAINT_BAND_CORE`
+/// to `MIN_INK_CORE`): each as its range of `runs`, with that core.
+fn faint_bands(runs: &[Run], pixels: &[u8]) -> Vec<(std::ops::Range<usize>, u8)> {
     let mut bands = Vec::new();
-    let mut start = 0;
-    for i in 1..=runs.len() {
-        let split = i == runs.len() || runs[i].y > runs[i - 1].y + BAND_GAP_ROWS;
-        if !split {
+    let (mut start, mut from, mut to) = (0, 0, 0);
+    for i in 0..runs.len() {
+        to += runs[i].end - runs[i].start;
+        let last = i + 1 == runs.len() || runs[i + 1].y > runs[i].y + BAND_GAP_ROWS;
+        if !last {
             continue;
         }
-        let band = &runs[start..i];
-        let pixels = run_pixels(img, band);
-        if pixels.len() >= MIN_FAINT_BAND_PIXELS {
-            let core = percentile(&pixels, 5);
+        if to - from >= MIN_FAINT_BAND_PIXELS {
+            let core = percentile(&pixels[from..to], 5);
             if (FAINT_BAND_CORE..=MIN_INK_CORE).contains(&core) {
-                bands.push((start..i, core));
+                bands.push((start..i + 1, core));
             }
         }
-        start = i;
+        (start, from) = (i + 1, to);
     }
     bands
 }

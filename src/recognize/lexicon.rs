@@ -8,9 +8,8 @@
 //! Letters are compared in lower case; digits and punctuation are left to the network alone
 //! (a word list says nothing of them) and a space ends a word.
 
-use std::path::Path;
-
 use std::hash::{Hash, Hasher};
+use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
