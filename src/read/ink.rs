@@ -468,7 +468,12 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
     // The ink's grey is measured on strokes, not on dust: specks are small and often darker
     // than faint writing, and taken into account they made faint writing look like pen ink
     // that needs no stretch, and then a blank answer.
-    let runs: Vec<Run> = writing_runs(img, PAPER_FLOOR).collect();
+    let strokes: Vec<(Run, usize)> = dark_runs(img, PAPER_FLOOR)
+        .into_iter()
+        .filter(|&(_, size, _)| size >= MIN_INK_COMPONENT)
+        .map(|(run, _, stroke)| (run, stroke))
+        .collect();
+    let runs: Vec<Run> = strokes.iter().map(|&(run, _)| run).collect();
     let w = img.width() as usize;
     let dark = run_pixels(img, &runs);
     if dark.is_empty() {
@@ -476,36 +481,71 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
         return 255;
     }
     let core = percentile(&dark, 5);
-    if !(PEN_INK_CORE..=MIN_INK_CORE).contains(&core) {
-        // Only noise, or ink already dark (a pen): no stretch, which would only thicken the
-        // strokes and close the loops of letters; paper noise goes. But a line written in
-        // pencil among lines in pen keeps the pencil's grey, too light to be found as a
-        // line: each band of rows whose own ink is pencil gets its own stretch.
-        let faint = if core < PEN_INK_CORE {
-            faint_bands(&runs, &dark)
-        } else {
-            Vec::new()
-        };
-        for p in img.iter_mut() {
-            if *p >= PAPER_FLOOR {
-                *p = 255;
+    // Only noise, or ink already dark (a pen): no stretch of the whole zone, which would
+    // only thicken the strokes and close the loops of letters; paper noise goes.
+    let zone_lut = if (PEN_INK_CORE..=MIN_INK_CORE).contains(&core) {
+        stretch_lut(core)
+    } else {
+        std::array::from_fn(|v| {
+            if v >= PAPER_FLOOR as usize {
+                255
+            } else {
+                v as u8
             }
-        }
-        // The band's strokes only: dust beside them stays as light as it was, or it would
-        // join the line's box.
-        for (band, band_core) in faint {
+        })
+    };
+    // A line written in pencil among lines in pen (or in a darker pencil) stays, after the
+    // zone's stretch, too light to be found as a line: the faint strokes get a stretch of
+    // their own, band of rows by band of rows. Those strokes only: dust beside them stays
+    // as light as it was, or it would join the line's box, and the pen's strokes keep the
+    // zone's stretch even where the two lines' rows overlap.
+    let faint = if core <= MIN_INK_CORE {
+        faint_strokes(img, &strokes, &zone_lut)
+    } else {
+        Vec::new()
+    };
+    let band_pixels: Vec<(usize, u8)> = faint_bands(&faint, &run_pixels(img, &faint), &zone_lut)
+        .into_iter()
+        .flat_map(|(band, band_core)| {
             let lut = stretch_lut(band_core);
-            let raw: &mut [u8] = img;
-            for r in &runs[band] {
-                for p in &mut raw[r.y * w + r.start..r.y * w + r.end] {
-                    *p = lut[*p as usize];
-                }
-            }
-        }
-        return core;
+            let raw = img.as_raw();
+            faint[band].iter().flat_map(move |r| {
+                (r.y * w + r.start..r.y * w + r.end).map(move |i| (i, lut[raw[i] as usize]))
+            })
+        })
+        .collect();
+    apply_lut(img, &zone_lut);
+    let raw: &mut [u8] = img;
+    for (i, v) in band_pixels {
+        raw[i] = v;
     }
-    apply_lut(img, &stretch_lut(core));
     core
+}
+
+/// Whether a stroke whose ink core is `core` is a faint pencil's: no darker than
+/// `MIN_INK_CORE`, and still lighter than `FAINT_BAND_CORE` through the zone's stretch.
+fn stays_faint(core: u8, zone_lut: &[u8; 256]) -> bool {
+    core <= MIN_INK_CORE && zone_lut[core as usize] >= FAINT_BAND_CORE
+}
+
+/// The runs (in row order) of the strokes, 8-connected components of `strokes` (runs with
+/// their component's number), whose own ink core `stays_faint`.
+fn faint_strokes(img: &GrayImage, strokes: &[(Run, usize)], zone_lut: &[u8; 256]) -> Vec<Run> {
+    let (raw, w) = (img.as_raw(), img.width() as usize);
+    let count = strokes.iter().map(|&(_, s)| s + 1).max().unwrap_or(0);
+    let mut greys: Vec<Vec<u8>> = vec![Vec::new(); count];
+    for (r, s) in strokes {
+        greys[*s].extend_from_slice(&raw[r.y * w + r.start..r.y * w + r.end]);
+    }
+    let faint: Vec<bool> = greys
+        .iter()
+        .map(|g| !g.is_empty() && stays_faint(percentile(g, 5), zone_lut))
+        .collect();
+    strokes
+        .iter()
+        .filter(|&&(_, s)| faint[s])
+        .map(|&(r, _)| r)
+        .collect()
 }
 
 /// The grey of each pixel of `runs`.
@@ -538,16 +578,22 @@ const BAND_GAP_ROWS: usize = 6;
 /// a stray mark or an accent cut from its line, not a line of writing to stretch.
 const MIN_FAINT_BAND_PIXELS: usize = 150;
 
-/// A band whose ink core is darker than this is found as a line without help (lines are
-/// found where the cleaned zone is darker than 190): stretched, its halo and the dust
-/// beside it grew into its line's box and it read worse (on slips of unseen writers, a
-/// light pen line at 140 went from CER 0.21 to 0.31). Lighter bands are lost without it.
+/// A band whose ink core, after the zone's own stretch, is darker than this is found as a
+/// line without help (lines are found where the cleaned zone is darker than 190):
+/// stretched, its halo and the dust beside it grew into its line's box and it read worse
+/// (on slips of unseen writers, a light pen line at 140 went from CER 0.21 to 0.31).
+/// Lighter bands are lost without it.
 const FAINT_BAND_CORE: u8 = 160;
 
 /// The bands of rows of writing (`runs`, in row order; `pixels`, their greys end to end, as
-/// `run_pixels` gives them) whose own ink core is a faint pencil's (from `FAINT_BAND_CORE`
-/// to `MIN_INK_CORE`): each as its range of `runs`, with that core.
-fn faint_bands(runs: &[Run], pixels: &[u8]) -> Vec<(std::ops::Range<usize>, u8)> {
+/// `run_pixels` gives them) whose own ink core is a faint pencil's (no darker than
+/// `MIN_INK_CORE`) and stays lighter than `FAINT_BAND_CORE` through the zone's stretch
+/// `zone_lut`: each as its range of `runs`, with that core.
+fn faint_bands(
+    runs: &[Run],
+    pixels: &[u8],
+    zone_lut: &[u8; 256],
+) -> Vec<(std::ops::Range<usize>, u8)> {
     let mut bands = Vec::new();
     let (mut start, mut from, mut to) = (0, 0, 0);
     for i in 0..runs.len() {
@@ -558,7 +604,7 @@ fn faint_bands(runs: &[Run], pixels: &[u8]) -> Vec<(std::ops::Range<usize>, u8)>
         }
         if to - from >= MIN_FAINT_BAND_PIXELS {
             let core = percentile(&pixels[from..to], 5);
-            if (FAINT_BAND_CORE..=MIN_INK_CORE).contains(&core) {
+            if stays_faint(core, zone_lut) {
                 bands.push((start..i + 1, core));
             }
         }
@@ -1203,6 +1249,35 @@ mod tests {
             "the speck stays light"
         );
         assert_eq!(ink_pixels(&clean), 2 * 8 * 3 * 40);
+    }
+
+    #[test]
+    fn a_fainter_pencil_line_reaching_into_a_light_pen_lines_rows_is_stretched_on_its_own() {
+        // A light pen line (grey 120: the zone gets stretched from it) and, below, a pencil
+        // line at grey 210 whose ascenders reach up into the pen line's rows, so that no
+        // band of empty rows parts the two. Through the zone's stretch the pencil would stay
+        // at about 190, lighter than lines are found at.
+        let mut img = GrayImage::from_pixel(400, 200, image::Luma([250]));
+        for stroke in 0..8 {
+            let x0 = 20 + stroke * 40;
+            for x in x0..x0 + 3 {
+                for y in 20..70 {
+                    img.put_pixel(x, y, image::Luma([120]));
+                }
+                for y in 100..140 {
+                    img.put_pixel(x + 15, y, image::Luma([210]));
+                }
+                for y in 60..100 {
+                    img.put_pixel(x + 30, y, image::Luma([210]));
+                }
+            }
+        }
+        let clean = clean_zone(&img, &[], 0.0);
+        assert!(clean.get_pixel(21, 40).0[0] < 10, "the pen is stretched");
+        for (x, y) in [(36, 120), (51, 80)] {
+            let pencil = clean.get_pixel(x, y).0[0];
+            assert!(pencil < INK_LEVEL, "pencil strokes become ink: {pencil}");
+        }
     }
 
     #[test]
