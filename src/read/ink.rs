@@ -468,11 +468,7 @@ fn stretch_to_ink(img: &mut GrayImage) -> u8 {
     // The ink's grey is measured on strokes, not on dust: specks are small and often darker
     // than faint writing, and taken into account they made faint writing look like pen ink
     // that needs no stretch, and then a blank answer.
-    let strokes: Vec<(Run, usize)> = dark_runs(img, PAPER_FLOOR)
-        .into_iter()
-        .filter(|&(_, size, _)| size >= MIN_INK_COMPONENT)
-        .map(|(run, _, stroke)| (run, stroke))
-        .collect();
+    let strokes: Vec<(Run, usize)> = writing_strokes(img, PAPER_FLOOR).collect();
     let runs: Vec<Run> = strokes.iter().map(|&(run, _)| run).collect();
     let w = img.width() as usize;
     let dark = run_pixels(img, &runs);
@@ -941,10 +937,15 @@ struct Run {
 /// The runs of pixels darker than `level` that belong to 8-connected components of at least
 /// `MIN_INK_COMPONENT` pixels: writing, not dust.
 fn writing_runs(img: &GrayImage, level: u8) -> impl Iterator<Item = Run> {
+    writing_strokes(img, level).map(|(run, _)| run)
+}
+
+/// `writing_runs`, each with the number of the stroke (8-connected component) it belongs to.
+fn writing_strokes(img: &GrayImage, level: u8) -> impl Iterator<Item = (Run, usize)> {
     dark_runs(img, level)
         .into_iter()
         .filter(|&(_, size, _)| size >= MIN_INK_COMPONENT)
-        .map(|(run, _, _)| run)
+        .map(|(run, _, stroke)| (run, stroke))
 }
 
 /// Every run of pixels darker than `level`, with the size (pixels) of the 8-connected
