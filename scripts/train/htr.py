@@ -104,10 +104,11 @@ def to_ink(img):
     return 1.0 - torch.from_numpy(img.astype(np.float32)) / 255.0
 
 
-def augment(ink, rng):
+def augment(ink, rng, elastic=0.0):
     """One distorted copy of a line (ink: height x width tensor): width, slant, height,
-    stroke weight, contrast, blur and noise, each drawn at random. What straightening
-    leaves of slant and level is small, so the shears are small too."""
+    stroke weight, contrast, blur and noise, each drawn at random, and with probability
+    `elastic` an elastic distortion. What straightening leaves of slant and level is small,
+    so the shears are small too."""
     h, w = ink.shape
     x = ink[None, None]
     new_w = max(8, int(round(w * rng.uniform(0.8, 1.2))))
@@ -116,6 +117,8 @@ def augment(ink, rng):
                            [rng.uniform(-0.02, 0.02), rng.uniform(0.9, 1.08), rng.uniform(-0.06, 0.06)]]],
                          dtype=torch.float32)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    if rng.random() < elastic:
+        grid = grid + elastic_shift(h, new_w, rng)
     x = F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
     r = rng.random()
     if r < 0.15:
@@ -128,6 +131,19 @@ def augment(ink, rng):
     if rng.random() < 0.5:
         x = x + torch.randn_like(x) * rng.uniform(0.0, 0.08)
     return x.clamp(0.0, 1.0)[0, 0]
+
+
+def elastic_shift(h, w, rng):
+    """A smooth random displacement of every pixel (in grid_sample's -1..1 units): another
+    hand's wobble. Random offsets on a coarse lattice (a node every ~24 px along the line,
+    three across it: about a letter apart) are smoothed to every pixel; each moves by up
+    to a few pixels, different letters differently."""
+    cols = max(2, w // 24)
+    field = torch.randn(1, 2, 3, cols)
+    field = F.interpolate(field, size=(h, w), mode="bicubic", align_corners=True)
+    amp = rng.uniform(0.5, 2.5)  # pixels, at 40 px high
+    scale = torch.tensor([2.0 * amp / w, 2.0 * amp / h]).view(1, 2, 1, 1)
+    return (field * scale).permute(0, 2, 3, 1)
 
 
 def batches_by_width(indices, widths, size, rng):
@@ -255,6 +271,8 @@ def main():
                     help="lower the learning rate along a cosine to a twentieth over the next N "
                          "epochs, then stop; kept in the checkpoint, so a resumed run goes on "
                          "with the same schedule")
+    ap.add_argument("--elastic", type=float, default=0.0,
+                    help="share of training lines also given an elastic distortion")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--export", metavar="DIR", help="export the best checkpoint to DIR and stop")
@@ -354,7 +372,7 @@ def main():
                 progress = (epoch - anneal["start"] + step / len(chunks)) / anneal["epochs"]
                 for g in opt.param_groups:
                     g["lr"] = annealed(progress)
-            x, lengths = collate([augment(inks[i], rng) for i in chunk])
+            x, lengths = collate([augment(inks[i], rng, args.elastic) for i in chunk])
             y = torch.cat([targets[i] for i in chunk])
             ylen = torch.tensor([len(targets[i]) for i in chunk], dtype=torch.long)
             logp = model(x).permute(1, 0, 2)  # CTC wants (steps, batch, classes)
