@@ -104,10 +104,11 @@ def to_ink(img):
     return 1.0 - torch.from_numpy(img.astype(np.float32)) / 255.0
 
 
-def augment(ink, rng, elastic=0.0):
+def augment(ink, rng, elastic=0.0, faint=0.0):
     """One distorted copy of a line (ink: height x width tensor): width, slant, height,
     stroke weight, contrast, blur and noise, each drawn at random, and with probability
-    `elastic` an elastic distortion. What straightening leaves of slant and level is small,
+    `elastic` an elastic distortion, with probability `faint` the ink made as light as a
+    hard pencil's scanned at 200 dpi. What straightening leaves of slant and level is small,
     so the shears are small too."""
     h, w = ink.shape
     x = ink[None, None]
@@ -127,7 +128,16 @@ def augment(ink, rng, elastic=0.0):
         x = -F.max_pool2d(F.pad(-x, (0, 1, 0, 1), value=-1.0), 2, stride=1)  # lighter
     if rng.random() < 0.2:
         x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
-    x = x * rng.uniform(0.55, 1.15) + rng.uniform(-0.03, 0.08)
+    # Drawn only when asked for, so that a run without it sees the same random lines.
+    if faint > 0 and rng.random() < faint:
+        # The line's ink core (its darkest 5 %) brought to a grey of 150-215, where the
+        # faint lines of scanned slips lie and the ordinary contrast draw rarely reaches.
+        strokes = x[x > 0.1]
+        core = torch.quantile(strokes, 0.95).item() if strokes.numel() else 1.0
+        x = x * (rng.uniform(40.0, 105.0) / 255.0 / max(core, 0.1))
+    else:
+        x = x * rng.uniform(0.55, 1.15)
+    x = x + rng.uniform(-0.03, 0.08)
     if rng.random() < 0.5:
         x = x + torch.randn_like(x) * rng.uniform(0.0, 0.08)
     return x.clamp(0.0, 1.0)[0, 0]
@@ -273,6 +283,8 @@ def main():
                          "with the same schedule")
     ap.add_argument("--elastic", type=float, default=0.0,
                     help="share of training lines also given an elastic distortion")
+    ap.add_argument("--faint", type=float, default=0.0,
+                    help="share of training lines whose ink is made as light as a faint pencil's")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--export", metavar="DIR", help="export the best checkpoint to DIR and stop")
@@ -372,7 +384,7 @@ def main():
                 progress = (epoch - anneal["start"] + step / len(chunks)) / anneal["epochs"]
                 for g in opt.param_groups:
                     g["lr"] = annealed(progress)
-            x, lengths = collate([augment(inks[i], rng, args.elastic) for i in chunk])
+            x, lengths = collate([augment(inks[i], rng, args.elastic, args.faint) for i in chunk])
             y = torch.cat([targets[i] for i in chunk])
             ylen = torch.tensor([len(targets[i]) for i in chunk], dtype=torch.long)
             logp = model(x).permute(1, 0, 2)  # CTC wants (steps, batch, classes)
