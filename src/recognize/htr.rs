@@ -109,6 +109,12 @@ fn char_model() -> Option<&'static CharModel> {
         .as_ref()
 }
 
+/// The share of `text`'s words (four letters or more) that Debian's word list knows; None
+/// where there is no such word or the list is not installed.
+pub fn known_word_share(text: &str) -> Option<f32> {
+    char_model().and_then(|m| m.known_share(text))
+}
+
 /// Whether the French character model can be built (Debian's word list is installed).
 pub fn has_word_list() -> bool {
     char_model().is_some()

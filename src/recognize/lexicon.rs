@@ -17,6 +17,10 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 /// small (a few hundred thousand contexts from 346 000 words).
 const ORDER: usize = 4;
 
+/// Shorter words say little of a reading: misread letters often make another short word
+/// ("le", "en", "se", "un").
+const MIN_KNOWN_WORD_LETTERS: usize = 4;
+
 /// Where Debian's wfrench puts its list.
 pub const DEBIAN_WORD_LIST: &str = "/usr/share/dict/french";
 
@@ -114,6 +118,22 @@ impl CharModel {
         self.words.contains(&word_hash(word.iter().copied()))
     }
 
+    /// The share of the words of four letters or more in `text` that the list knows, or
+    /// None when there is no such word. A badly read line is rarely made of words: read
+    /// with CER > 0.25, about half of them are; read with CER ≤ 0.1, four in five.
+    pub fn known_share(&self, text: &str) -> Option<f32> {
+        let mut words = 0;
+        let mut known = 0;
+        for word in text.split(|c: char| !c.is_alphabetic()) {
+            let letters: Vec<char> = word.chars().collect();
+            if letters.len() >= MIN_KNOWN_WORD_LETTERS {
+                words += 1;
+                known += usize::from(self.knows(&letters));
+            }
+        }
+        (words > 0).then(|| known as f32 / words as f32)
+    }
+
     /// The index of a letter (lower-cased), or None for a letter the list never holds.
     fn code(&self, c: char) -> Option<u8> {
         let c = c.to_lowercase().next().unwrap_or(c);
@@ -176,5 +196,17 @@ mod tests {
         assert!(knows("solitude") && knows("Solitude") && knows("SOLITUDE"));
         assert!(knows("peut-être") && knows("être") && knows("hui"));
         assert!(!knows("solitudes") && !knows("solitnde") && !knows(""));
+    }
+
+    #[test]
+    fn the_known_share_counts_words_of_four_letters_or_more() {
+        let lm = CharModel::from_words(["solitude", "peut-être", "seul"]);
+        // "un" and "se" are too short to count; "seul" and "Solitude" are known, "sohtnde" not.
+        assert_eq!(
+            lm.known_share("un seul, se Solitude sohtnde"),
+            Some(2.0 / 3.0)
+        );
+        assert_eq!(lm.known_share("peut-être"), Some(1.0));
+        assert_eq!(lm.known_share("un 12 se"), None);
     }
 }
