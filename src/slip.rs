@@ -43,6 +43,12 @@ pub const LOW_CONFIDENCE: f32 = 75.0;
 /// unseen `dev` writers in docs/handwriting-model.md.
 pub const HTR_REVIEW_SCORE: f32 = 90.5;
 pub const HTR_KNOWN_WORDS_WEIGHT: f32 = 4.0;
+/// Whether `htr`'s reading of an answer, read with `confidence` and with `known` the share
+/// of its words that the word list knows, is to be checked by a person.
+fn htr_doubtful(confidence: f32, known: Option<f32>) -> bool {
+    confidence.round() + HTR_KNOWN_WORDS_WEIGHT * known.unwrap_or(0.0) < HTR_REVIEW_SCORE
+}
+
 /// A reading with fewer characters than (ink mm² / this) has missed much of what is written:
 /// a typical handwritten character leaves 2–4 mm² of ink, so this allows five times less.
 const INK_MM2_PER_CHAR_MISSING: f64 = 15.0;
@@ -424,10 +430,7 @@ fn read_text_zone(
         review_reasons.push(ReviewReason::NoText);
     } else {
         let low = match engine {
-            Recognizer::Htr(_) => {
-                let known = known_word_share(&text).unwrap_or(0.0);
-                ocr.confidence.round() + HTR_KNOWN_WORDS_WEIGHT * known < HTR_REVIEW_SCORE
-            }
+            Recognizer::Htr(_) => htr_doubtful(ocr.confidence, known_word_share(&text)),
             Recognizer::Tesseract(_) => ocr.confidence < LOW_CONFIDENCE,
         };
         if low {
@@ -590,6 +593,19 @@ pub(crate) fn ink_outside_box(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_htr_reading_made_of_words_needs_less_confidence() {
+        // Confident and made of words; as confident but not words; less sure but words.
+        assert!(!htr_doubtful(90.0, Some(1.0)));
+        assert!(htr_doubtful(90.0, Some(0.0)));
+        assert!(htr_doubtful(90.0, None));
+        assert!(!htr_doubtful(87.0, Some(1.0)));
+        assert!(htr_doubtful(86.0, Some(1.0)));
+        // The confidence counts as the CSV writes it, a whole number.
+        assert!(!htr_doubtful(90.6, None));
+        assert!(htr_doubtful(90.4, None));
+    }
 
     /// A blank slip drawn at 300 dpi, with its exact registration (mm → px).
     fn blank_slip() -> (image::GrayImage, Registration, Campaign) {
