@@ -42,9 +42,12 @@ pub const LOW_CONFIDENCE: f32 = 75.0;
 /// smallest whole one with which that flags at most half of their answers. Measured on the
 /// unseen `dev` writers in docs/handwriting-model.md.
 pub const HTR_REVIEW_SCORE: f32 = 90.5;
+/// What a reading wholly made of words of the list adds to its confidence (see above).
 pub const HTR_KNOWN_WORDS_WEIGHT: f32 = 4.0;
-/// Whether `htr`'s reading of an answer, read with `confidence` and with `known` the share
-/// of its words that the word list knows, is to be checked by a person.
+
+/// Whether an answer that `htr` read with `confidence`, `known` being the share of its
+/// words the word list knows, goes to a person. Without the list (or without a word of four
+/// letters) the confidence alone decides, which flags more, never fewer.
 fn htr_doubtful(confidence: f32, known: Option<f32>) -> bool {
     confidence.round() + HTR_KNOWN_WORDS_WEIGHT * known.unwrap_or(0.0) < HTR_REVIEW_SCORE
 }
