@@ -37,6 +37,8 @@ pub struct ProcessRequest {
     pub clean_for_ocr: bool,
     /// A folder for a picture of every page set aside or flagged (`--debug`).
     pub debug: Option<PathBuf>,
+    /// A folder for every answer line as the recognizer is given it (`--lines-out`).
+    pub lines_out: Option<PathBuf>,
 }
 
 /// Everything `process` needs, already checked.
@@ -64,6 +66,10 @@ pub struct ProcessConfig {
     /// Where to draw every page rejected or carrying a flagged answer (`urnscan explain`'s
     /// picture), after the run.
     pub debug: Option<PathBuf>,
+    /// Where to write every answer line as the recognizer is given it, named after the
+    /// answer's crop (`<crop>.<line>.png`): training lines that went through the slip's
+    /// own path (scan, crop, cleaning, line finding).
+    pub lines_out: Option<PathBuf>,
 }
 
 pub fn load_campaign(layout: Option<&std::path::Path>) -> Result<Campaign, UsageError> {
@@ -135,6 +141,12 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
         crate::render::annotate::Annotator::new()
             .map_err(|e| UsageError(format!("--debug: {e:#}")))?;
     }
+    if let Some(dir) = &args.lines_out {
+        // Its lines would be read as scans by the next run.
+        check_out_apart_from_inputs("--lines-out folder", dir, &args.inputs)?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    }
     let ledger = match &args.ledger {
         Some(l) => {
             if l.is_dir() {
@@ -197,6 +209,7 @@ pub fn process_config(args: &ProcessRequest) -> anyhow::Result<ProcessConfig> {
         ledger,
         print_model,
         debug: args.debug.clone(),
+        lines_out: args.lines_out.clone(),
     })
 }
 

@@ -732,6 +732,7 @@ pub fn explain_file(
         campaign,
         out_dir: &scratch.0,
         clean_for_ocr: false,
+        lines_out: None,
         models,
         print_model,
     };

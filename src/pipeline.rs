@@ -201,6 +201,7 @@ pub fn run(cfg: &ProcessConfig) -> anyhow::Result<RunResult> {
         campaign: &cfg.campaign,
         out_dir: &cfg.out,
         clean_for_ocr: cfg.clean_for_ocr,
+        lines_out: cfg.lines_out.as_deref(),
         models: &cfg.models,
         print_model: cfg.print_model.as_ref(),
     };

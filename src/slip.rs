@@ -14,8 +14,9 @@ use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
     clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks_undoably,
 };
+use crate::read::prepare::{prepare_lines, PreparedLine};
 use crate::recognize::htr::known_word_share;
-use crate::recognize::{read_zone, Engines, ModelChoice, OcrError, OcrModel, OcrText, Recognizer};
+use crate::recognize::{read_lines, Engines, ModelChoice, OcrError, OcrModel, OcrText, Recognizer};
 use crate::text::normalise;
 use crate::timing::{time, Stage};
 
@@ -75,6 +76,12 @@ pub enum Fatal {
         #[source]
         error: std::io::Error,
     },
+    #[error("cannot write the prepared line {path}")]
+    Line {
+        path: String,
+        #[source]
+        error: image::ImageError,
+    },
 }
 
 /// What a worker needs to read a page.
@@ -86,6 +93,8 @@ pub struct PageContext<'a> {
     /// With the handwriting model, raw reads real handwriting better (dev split median CER
     /// 0.241 against 0.254) and ties on generated slips: the model learned from raw lines.
     pub clean_for_ocr: bool,
+    /// Where every answer line goes as the recognizer is given it (`process --lines-out`).
+    pub lines_out: Option<&'a Path>,
     /// Which Tesseract model reads which zone.
     pub models: &'a ModelChoice,
     /// Tesseract's print model, which reads the printed serial, urn and question of a page
@@ -144,14 +153,21 @@ pub fn read_page(
             ZoneQuestion::Fixed(q) => q.clone(),
         };
         let crop_name = format!("crops/{}-{}-{}.jpg", payload.serial, zone.id, page_key);
+        let model = ctx.models.for_zone(zone.model.as_deref());
+        let lines_out = ctx.lines_out.map(|dir| LinesOut {
+            dir,
+            stem: format!("{}-{}-{}", payload.serial, zone.id, page_key),
+            model,
+        });
         if let Some(mut answer) = read_text_zone(
             &img,
             &reg,
             form,
             zone,
-            engines.get(ctx.models.for_zone(zone.model.as_deref()))?,
+            engines.get(model)?,
             ctx.clean_for_ocr,
             &ctx.out_dir.join(&crop_name),
+            lines_out.as_ref(),
         )? {
             answer.question_id = question_id;
             answer.crop_file = crop_name;
@@ -382,7 +398,32 @@ pub(crate) fn measure_text_zone(
     }
 }
 
+/// Where a zone's lines go as the recognizer is given them (`process --lines-out`).
+struct LinesOut<'a> {
+    dir: &'a Path,
+    /// The answer's crop name without its extension.
+    stem: String,
+    model: &'a OcrModel,
+}
+
+/// Writes a zone's lines exactly as its recognizer is given them, `<stem>.<n>.png`, top to
+/// bottom: the answer's text, split at its newlines, is their transcription where it has as
+/// many lines.
+fn write_lines_out(out: &LinesOut, lines: &[PreparedLine]) -> Result<(), Fatal> {
+    for (n, line) in lines.iter().enumerate() {
+        let path = out.dir.join(format!("{}.{n}.png", out.stem));
+        Recognizer::model_input(out.model, &line.image)
+            .save(&path)
+            .map_err(|error| Fatal::Line {
+                path: path.display().to_string(),
+                error,
+            })?;
+    }
+    Ok(())
+}
+
 /// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
+#[allow(clippy::too_many_arguments)]
 fn read_text_zone(
     img: &image::GrayImage,
     reg: &Registration,
@@ -391,6 +432,7 @@ fn read_text_zone(
     engine: &mut Recognizer,
     clean_for_ocr: bool,
     crop_path: &Path,
+    lines_out: Option<&LinesOut>,
 ) -> Result<Option<Answer>, Fatal> {
     let MeasuredZone {
         raw,
@@ -414,7 +456,11 @@ fn read_text_zone(
     // (there is ink) with no text and a reason, and a person reads its crop.
     let ocr_input = if clean_for_ocr { &clean } else { &raw };
     let ocr = match time(Stage::Read, || {
-        read_zone(engine, &clean, ocr_input, &guide_rows, READ_DPI as u32)
+        let lines = prepare_lines(&clean, ocr_input, &guide_rows, READ_DPI as u32);
+        if let Some(out) = lines_out {
+            write_lines_out(out, &lines)?;
+        }
+        read_lines(engine, &lines).map_err(Fatal::from)
     }) {
         Ok(ocr) => ocr,
         Err(e) => OcrText {

@@ -972,3 +972,50 @@ fn giant_images_and_strange_file_names_each_get_their_row() {
         assert!(listed.contains(&expected), "{expected:?} not in {listed:?}");
     }
 }
+
+#[test]
+fn lines_out_writes_each_answers_lines_as_the_network_is_given_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, lines) = (dir.path().join("out"), dir.path().join("lines"));
+    let scans = repo().join("sample-scans/scans");
+    run(process_cmd(&scans, &out).arg("--quiet").arg("--lines-out").arg(&lines));
+    let mut rdr = csv::Reader::from_path(out.join("contributions.csv")).unwrap();
+    let stems: Vec<String> = rdr
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let crop = PathBuf::from(&r.unwrap()["crop_file"]);
+            crop.file_stem().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    assert!(stems.len() >= 10, "{stems:?}");
+    let mut names: Vec<String> = std::fs::read_dir(&lines)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // Every answer's lines, numbered from 0, and nothing that is not an answer's line.
+    for stem in &stems {
+        assert!(names.contains(&format!("{stem}.0.png")), "{stem}: {names:?}");
+    }
+    for name in &names {
+        let (stem, n) = name.trim_end_matches(".png").rsplit_once('.').unwrap();
+        assert!(stems.iter().any(|s| s == stem), "{name} is no answer's line");
+        let n: usize = n.parse().unwrap();
+        assert!(n == 0 || names.contains(&format!("{stem}.{}.png", n - 1)));
+        // The network's input height (models/htr.json), as the training lines have it.
+        let img = image::open(lines.join(name)).unwrap();
+        assert_eq!(img.height(), 40, "{name}");
+    }
+    // Inside the scans, its lines would be read as scans by the next run.
+    let o = bin()
+        .args(["process"])
+        .arg(&scans)
+        .arg("--out")
+        .arg(dir.path().join("out2"))
+        .arg("--lines-out")
+        .arg(scans.join("lines"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!scans.join("lines").exists());
+}

@@ -60,6 +60,11 @@ pub struct ProcessArgs {
     /// would buy; lines and blanks are always found in the cleaned zone).
     #[arg(long, hide = true)]
     pub clean_ocr: bool,
+    /// Also write every answer line as the recognizer is given it to DIR, as
+    /// `<crop name>.<line>.png` (contributions.csv's crop_file ties it to its answer): the
+    /// training lines of scripts/train-htr --slips, prepared by the slip's whole path.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub lines_out: Option<PathBuf>,
 }
 
 pub fn run(args: ProcessArgs) -> anyhow::Result<ExitCode> {
@@ -121,5 +126,6 @@ fn request(args: &ProcessArgs) -> ProcessRequest {
         progress: !args.quiet && !args.json && std::io::stderr().is_terminal(),
         clean_for_ocr: args.clean_ocr,
         debug: args.debug.clone(),
+        lines_out: args.lines_out.clone(),
     }
 }
