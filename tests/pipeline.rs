@@ -978,7 +978,10 @@ fn lines_out_writes_each_answers_lines_as_the_network_is_given_them() {
     let dir = tempfile::tempdir().unwrap();
     let (out, lines) = (dir.path().join("out"), dir.path().join("lines"));
     let scans = repo().join("sample-scans/scans");
-    run(process_cmd(&scans, &out).arg("--quiet").arg("--lines-out").arg(&lines));
+    run(process_cmd(&scans, &out)
+        .arg("--quiet")
+        .arg("--lines-out")
+        .arg(&lines));
     let mut rdr = csv::Reader::from_path(out.join("contributions.csv")).unwrap();
     let stems: Vec<String> = rdr
         .deserialize::<std::collections::HashMap<String, String>>()
@@ -995,11 +998,17 @@ fn lines_out_writes_each_answers_lines_as_the_network_is_given_them() {
     names.sort();
     // Every answer's lines, numbered from 0, and nothing that is not an answer's line.
     for stem in &stems {
-        assert!(names.contains(&format!("{stem}.0.png")), "{stem}: {names:?}");
+        assert!(
+            names.contains(&format!("{stem}.0.png")),
+            "{stem}: {names:?}"
+        );
     }
     for name in &names {
         let (stem, n) = name.trim_end_matches(".png").rsplit_once('.').unwrap();
-        assert!(stems.iter().any(|s| s == stem), "{name} is no answer's line");
+        assert!(
+            stems.iter().any(|s| s == stem),
+            "{name} is no answer's line"
+        );
         let n: usize = n.parse().unwrap();
         assert!(n == 0 || names.contains(&format!("{stem}.{}.png", n - 1)));
         // The network's input height (models/htr.json), as the training lines have it.
@@ -1016,6 +1025,11 @@ fn lines_out_writes_each_answers_lines_as_the_network_is_given_them() {
         .arg(scans.join("lines"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!scans.join("lines").exists());
 }

@@ -100,12 +100,24 @@ pub fn model_input(line: &GrayImage) -> GrayImage {
     crate::geometry::resize_gray_triangle(line, nw, LINE_HEIGHT)
 }
 
-/// The French character model, read once per process from Debian's word list; None (the
-/// network's best path alone) where the list is not installed.
+/// How often each word is written in the training writers' transcriptions (`word<TAB>count`,
+/// scripts/train/words.py): running text's word frequencies, which a word list, each word
+/// once, does not have. Built in; CC BY 4.0 like the lines it comes from (models/NOTICE).
+const WORD_COUNTS: &str = include_str!("../../models/htr-words.tsv");
+
+/// The French character model, read once per process from Debian's word list and the
+/// built-in word counts; None (the network's best path alone) where the list is not
+/// installed.
 fn char_model() -> Option<&'static CharModel> {
     static MODEL: OnceLock<Option<CharModel>> = OnceLock::new();
     MODEL
-        .get_or_init(|| CharModel::load(std::path::Path::new(DEBIAN_WORD_LIST), &[]).ok())
+        .get_or_init(|| {
+            let counts = match std::env::var("URNSCAN_HTR_WORD_COUNTS") {
+                Ok(path) => std::fs::read_to_string(path).unwrap_or_default(),
+                Err(_) => WORD_COUNTS.to_string(),
+            };
+            CharModel::load(std::path::Path::new(DEBIAN_WORD_LIST), &[], &counts).ok()
+        })
         .as_ref()
 }
 

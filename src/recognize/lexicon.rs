@@ -56,11 +56,24 @@ fn key(context: &[u8]) -> u64 {
 impl CharModel {
     /// Learns from words (each counted once, framed by word boundaries).
     pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> CharModel {
+        CharModel::from_words_and_counts(words, std::iter::empty())
+    }
+
+    /// Learns from a word list (each word counted once, and known) and from word counts of
+    /// running text (`(word, n)`: counted n times more, so that the words people use most
+    /// weigh as often as they are written; not added to the known words, which stay the
+    /// list's).
+    pub fn from_words_and_counts<'a>(
+        words: impl IntoIterator<Item = &'a str>,
+        counted: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> CharModel {
         let mut index: FxHashMap<char, u8> = FxHashMap::default();
         let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
         let mut coded: Vec<u8> = Vec::new();
         let mut known: FxHashSet<u64> = FxHashSet::default();
-        'words: for word in words {
+        let listed = words.into_iter().map(|w| (w, 1, true));
+        let running = counted.into_iter().map(|(w, n)| (w, n, false));
+        'words: for (word, times, listed) in listed.chain(running) {
             coded.clear();
             for c in word.trim().chars().flat_map(char::to_lowercase) {
                 if !(c.is_alphabetic() || c == '-' || c == '\'') {
@@ -77,17 +90,19 @@ impl CharModel {
             if coded.is_empty() {
                 continue;
             }
-            let word = word.trim();
-            known.insert(word_hash(word.chars()));
-            for part in word.split(['-', '\'']).filter(|p| !p.is_empty()) {
-                known.insert(word_hash(part.chars()));
+            if listed {
+                let word = word.trim();
+                known.insert(word_hash(word.chars()));
+                for part in word.split(['-', '\'']).filter(|p| !p.is_empty()) {
+                    known.insert(word_hash(part.chars()));
+                }
             }
             coded.push(0);
             for n in 0..coded.len() {
                 for k in 0..=n.min(ORDER) {
                     *counts
                         .entry(key(&coded[n - k..n]) << 8 | coded[n] as u64)
-                        .or_default() += 1;
+                        .or_default() += times;
                 }
             }
         }
@@ -105,11 +120,13 @@ impl CharModel {
         }
     }
 
-    /// Reads a word list (one word a line), adding `extra` words (the campaign's).
-    pub fn load(list: &Path, extra: &[String]) -> std::io::Result<CharModel> {
+    /// Reads a word list (one word a line), adding `extra` words (the campaign's) and the
+    /// word counts of `counted` (`word<TAB>count` lines, as models/htr-words.tsv).
+    pub fn load(list: &Path, extra: &[String], counted: &str) -> std::io::Result<CharModel> {
         let text = std::fs::read_to_string(list)?;
-        Ok(CharModel::from_words(
+        Ok(CharModel::from_words_and_counts(
             text.lines().chain(extra.iter().map(String::as_str)),
+            word_counts(counted),
         ))
     }
 
@@ -173,6 +190,15 @@ impl CharModel {
     }
 }
 
+/// The `(word, count)` pairs of a `word<TAB>count` table; lines of another shape are
+/// skipped.
+pub fn word_counts(table: &str) -> impl Iterator<Item = (&str, u32)> {
+    table.lines().filter_map(|line| {
+        let (word, n) = line.split_once('\t')?;
+        Some((word, n.trim().parse().ok()?))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +213,19 @@ mod tests {
         // Case does not matter; an unknown letter is unlikely, not impossible.
         assert_eq!(lm.ln_prob(&word, 'A'), lm.ln_prob(&word, 'a'));
         assert!(lm.ln_prob(&word, 'z').is_finite());
+    }
+
+    #[test]
+    fn counted_words_weigh_by_their_count_but_only_listed_words_are_known() {
+        let list = ["des", "dès"];
+        let plain = CharModel::from_words(list);
+        let counted = CharModel::from_words_and_counts(list, word_counts("des\t50\nzzz\t3\n"));
+        let d: Vec<char> = "d".chars().collect();
+        // Alike in the list; "des" is the one running text writes.
+        assert_eq!(plain.ln_prob(&d, 'e'), plain.ln_prob(&d, 'è'));
+        assert!(counted.ln_prob(&d, 'e') > counted.ln_prob(&d, 'è'));
+        assert!(counted.knows(&"dès".chars().collect::<Vec<_>>()));
+        assert!(!counted.knows(&"zzz".chars().collect::<Vec<_>>()));
     }
 
     #[test]
