@@ -14,9 +14,12 @@ use crate::read::crop::{crop, px_per_mm, READ_DPI};
 use crate::read::ink::{
     clean_band, clean_zone_counting_ink, faint_ink_pixels, ink_pixels, repair_streaks_undoably,
 };
-use crate::read::prepare::{prepare_lines, PreparedLine};
+use crate::read::prepare::prepare_lines;
 use crate::recognize::htr::known_word_share;
-use crate::recognize::{read_lines, Engines, ModelChoice, OcrError, OcrModel, OcrText, Recognizer};
+use crate::recognize::{
+    read_lines, write_model_inputs, Engines, LineWriteError, ModelChoice, OcrError, OcrModel,
+    OcrText, Recognizer,
+};
 use crate::text::normalise;
 use crate::timing::{time, Stage};
 
@@ -76,12 +79,8 @@ pub enum Fatal {
         #[source]
         error: std::io::Error,
     },
-    #[error("cannot write the prepared line {path}")]
-    Line {
-        path: String,
-        #[source]
-        error: image::ImageError,
-    },
+    #[error(transparent)]
+    Line(#[from] LineWriteError),
 }
 
 /// What a worker needs to read a page.
@@ -152,11 +151,13 @@ pub fn read_page(
             ZoneQuestion::FromQr => payload.question.clone(),
             ZoneQuestion::Fixed(q) => q.clone(),
         };
-        let crop_name = format!("crops/{}-{}-{}.jpg", payload.serial, zone.id, page_key);
+        // The crop's name also names the answer's lines (`--lines-out`).
+        let stem = format!("{}-{}-{}", payload.serial, zone.id, page_key);
+        let crop_name = format!("crops/{stem}.jpg");
         let model = ctx.models.for_zone(zone.model.as_deref());
         let lines_out = ctx.lines_out.map(|dir| LinesOut {
             dir,
-            stem: format!("{}-{}-{}", payload.serial, zone.id, page_key),
+            stem: &stem,
             model,
         });
         if let Some(mut answer) = read_text_zone(
@@ -402,24 +403,8 @@ pub(crate) fn measure_text_zone(
 struct LinesOut<'a> {
     dir: &'a Path,
     /// The answer's crop name without its extension.
-    stem: String,
+    stem: &'a str,
     model: &'a OcrModel,
-}
-
-/// Writes a zone's lines exactly as its recognizer is given them, `<stem>.<n>.png`, top to
-/// bottom: the answer's text, split at its newlines, is their transcription where it has as
-/// many lines.
-fn write_lines_out(out: &LinesOut, lines: &[PreparedLine]) -> Result<(), Fatal> {
-    for (n, line) in lines.iter().enumerate() {
-        let path = out.dir.join(format!("{}.{n}.png", out.stem));
-        Recognizer::model_input(out.model, &line.image)
-            .save(&path)
-            .map_err(|error| Fatal::Line {
-                path: path.display().to_string(),
-                error,
-            })?;
-    }
-    Ok(())
 }
 
 /// Crops, cleans, measures and (when not blank) OCRs one text zone; writes its crop.
@@ -455,13 +440,15 @@ fn read_text_zone(
     // An engine that fails on one zone fails that answer, not the batch: the answer is kept
     // (there is ink) with no text and a reason, and a person reads its crop.
     let ocr_input = if clean_for_ocr { &clean } else { &raw };
-    let ocr = match time(Stage::Read, || {
-        let lines = prepare_lines(&clean, ocr_input, &guide_rows, READ_DPI as u32);
-        if let Some(out) = lines_out {
-            write_lines_out(out, &lines)?;
-        }
-        read_lines(engine, &lines).map_err(Fatal::from)
-    }) {
+    let lines = time(Stage::Read, || {
+        prepare_lines(&clean, ocr_input, &guide_rows, READ_DPI as u32)
+    });
+    // A line that cannot be written is a failure of the output folder, like a crop: it
+    // stops the batch rather than pass for a reading that failed.
+    if let Some(out) = lines_out {
+        write_model_inputs(out.model, &lines, out.dir, out.stem)?;
+    }
+    let ocr = match time(Stage::Read, || read_lines(engine, &lines)) {
         Ok(ocr) => ocr,
         Err(e) => OcrText {
             text: String::new(),

@@ -12,7 +12,7 @@ use urnscan::error::ExitCode;
 use urnscan::eval::{cer, mean, median};
 use urnscan::read::ink::clean_zone;
 use urnscan::read::prepare::prepare_lines;
-use urnscan::recognize::{read_lines, OcrModel, Recognizer};
+use urnscan::recognize::{read_lines, write_model_inputs, OcrModel, Recognizer};
 use urnscan::text::normalise;
 
 #[derive(Debug, Args)]
@@ -81,12 +81,7 @@ pub fn run(args: &OcrArgs) -> anyhow::Result<ExitCode> {
         let lines = prepare_lines(&clean, pixels, &[], args.dpi);
         if let Some(dir) = &args.lines_out {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-            for (n, line) in lines.iter().enumerate() {
-                let out = dir.join(format!("{stem}.{n}.png"));
-                Recognizer::model_input(&model, &line.image)
-                    .save(&out)
-                    .with_context(|| format!("cannot write {}", out.display()))?;
-            }
+            write_model_inputs(&model, &lines, dir, &stem)?;
         }
         let Some(engine) = engine.as_mut() else {
             continue;

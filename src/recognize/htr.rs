@@ -115,13 +115,15 @@ fn char_model() -> Option<&'static CharModel> {
             let counts = match std::env::var("URNSCAN_HTR_WORD_COUNTS") {
                 // A measuring switch (docs/development.md): a path that cannot be read must
                 // not pass silently for "no counts".
-                Ok(path) => std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                    eprintln!(
+                Ok(path) => {
+                    std::borrow::Cow::Owned(std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                        eprintln!(
                         "urnscan: URNSCAN_HTR_WORD_COUNTS {path}: {e}; reading without word counts"
                     );
-                    String::new()
-                }),
-                Err(_) => WORD_COUNTS.to_string(),
+                        String::new()
+                    }))
+                }
+                Err(_) => std::borrow::Cow::Borrowed(WORD_COUNTS),
             };
             CharModel::load(std::path::Path::new(DEBIAN_WORD_LIST), &[], &counts).ok()
         })

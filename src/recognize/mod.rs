@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use image::GrayImage;
 
-use crate::read::prepare::{prepare_lines, PreparedLine};
+use crate::read::prepare::PreparedLine;
 pub use tesseract::{BUILTIN_MODEL, DEBIAN_TESSDATA};
 
 /// The model that reads a zone whose layout names none, and `urnscan ocr`'s: urnscan's own
@@ -279,15 +279,30 @@ impl Engines {
     }
 }
 
-/// Reads a zone line by line (`prepare_lines`, then `read_lines`).
-pub fn read_zone(
-    engine: &mut Recognizer,
-    layout: &GrayImage,
-    pixels: &GrayImage,
-    baselines: &[f64],
-    dpi: u32,
-) -> Result<OcrText, OcrError> {
-    read_lines(engine, &prepare_lines(layout, pixels, baselines, dpi))
+/// A prepared line that `--lines-out` could not write.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the prepared line {}", path.display())]
+pub struct LineWriteError {
+    pub path: PathBuf,
+    #[source]
+    pub error: image::ImageError,
+}
+
+/// Writes prepared lines exactly as `model` is given them, `DIR/<stem>.<n>.png` top to
+/// bottom (`ocr --lines-out` and `process --lines-out`: the lines a network trains on).
+pub fn write_model_inputs(
+    model: &OcrModel,
+    lines: &[PreparedLine],
+    dir: &Path,
+    stem: &str,
+) -> Result<(), LineWriteError> {
+    for (n, line) in lines.iter().enumerate() {
+        let path = dir.join(format!("{stem}.{n}.png"));
+        Recognizer::model_input(model, &line.image)
+            .save(&path)
+            .map_err(|error| LineWriteError { path, error })?;
+    }
+    Ok(())
 }
 
 /// Reads prepared lines. Lines are joined with newlines; the confidence is the mean over
