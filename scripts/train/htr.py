@@ -307,6 +307,26 @@ def write_parity(model, charset, lines_dir, out):
     print(f"htr: PyTorch's reading of {len(rows)} lines written to {out}", file=sys.stderr)
 
 
+def report(weights, height, lines, most=400):
+    """The best path's CER on each (split, source) of the pack, at most `most` lines each
+    (drawn with a fixed seed), unaugmented."""
+    saved = torch.load(weights)
+    charset = saved["charset"]
+    model = Net(len(charset) + 1, height, saved.get("deep", False))
+    model.load_state_dict(saved["model"])
+    known = set(charset)
+    groups = {}
+    for l in lines:
+        if all(c in known for c in l["text"]):
+            groups.setdefault((l["split"], l["source"]), []).append(l)
+    rng = random.Random(1)
+    print(f"{'split':6} {'source':14} {'lines':>6}  CER median / mean")
+    for (split, source), group in sorted(groups.items()):
+        part = rng.sample(group, min(most, len(group)))
+        r = evaluate(model, part, charset)
+        print(f"{split:6} {source:14} {r['n']:6}  {r['median']:.3f} / {r['mean']:.3f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pack")
@@ -335,6 +355,11 @@ def main():
     ap.add_argument("--start-from", metavar="PT",
                     help="when the work folder has no checkpoint: start from these weights "
                          "(the models/htr.pt an earlier --export wrote) with a new optimiser")
+    ap.add_argument("--report", metavar="PT",
+                    help="read the pack's lines with the weights PT (a checkpoint or an "
+                         "exported .pt), print the best path's CER by split and source, and "
+                         "stop: how well it fits the lines it trained on against how well it "
+                         "reads the writers it never saw")
     ap.add_argument("--parity", nargs=2, metavar=("LINES", "OUT"),
                     help="with --export: read the prepared lines LINES/*.png with PyTorch and "
                          "write what it reads to OUT, for urnscan's parity test")
@@ -355,6 +380,10 @@ def main():
         start = torch.load(args.start_from)
     charset = state["charset"] if state else start["charset"] if start else build_charset(lines, 3)
     index = {c: i + 1 for i, c in enumerate(charset)}
+    if args.report:
+        report(args.report, height, lines)
+        return
+
     # A checkpoint keeps its network's shape; a new run takes --deep.
     deep = state.get("deep", False) if state else args.deep
 
