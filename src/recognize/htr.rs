@@ -14,7 +14,7 @@ use rten::{Model, RunOptions, ThreadPool};
 use rten_tensor::prelude::*;
 use rten_tensor::{NdTensor, NdTensorView};
 
-use super::lexicon::{CharModel, DEBIAN_WORD_LIST};
+use super::lexicon::{CharModel, WordPairs, DEBIAN_WORD_LIST};
 use super::{mean_confidence, OcrError, OcrText};
 
 /// The name that `--ocr-model` and a layout's `model` give this recognizer.
@@ -41,6 +41,10 @@ const CHAR_BONUS: f32 = 1.0;
 /// nearly as high. It chooses between readings the network gives; tuned on `val` (1, 2, 4,
 /// 8 read alike at ±0.002; 3 with the wider beam).
 const WORD_BONUS: f32 = 3.0;
+/// What a pair of words written one after the other earns per unit of its lift (ln of how
+/// much likelier the second word is after the first; before `LM_WEIGHT`). Tuned on `val`
+/// (0.5-10 read within 0.004 of each other; 3 best).
+const PAIR_WEIGHT: f32 = 3.0;
 /// What a digit or punctuation mark costs in the search, where the character model (a word
 /// list) has nothing to say: about what an average letter costs.
 const NON_LETTER_LN_PROB: f32 = -2.0;
@@ -105,6 +109,28 @@ pub fn model_input(line: &GrayImage) -> GrayImage {
 /// once, does not have. Built in; CC BY 4.0 like the lines it comes from (models/NOTICE).
 const WORD_COUNTS: &str = include_str!("../../models/htr-words.tsv");
 
+/// How often the training writers write two words one after the other (`first
+/// second<TAB>count`, scripts/train/words.py). Built in; CC BY 4.0 like the lines.
+const WORD_PAIRS: &str = include_str!("../../models/htr-pairs.tsv");
+
+/// A built-in table, or for measuring the file an environment variable names (an empty
+/// file: none); a path that cannot be read must not pass silently for "none".
+fn table(var: &str, built_in: &'static str) -> std::borrow::Cow<'static, str> {
+    match std::env::var(var) {
+        Ok(path) => std::borrow::Cow::Owned(std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            eprintln!("urnscan: {var} {path}: {e}; reading without it");
+            String::new()
+        })),
+        Err(_) => std::borrow::Cow::Borrowed(built_in),
+    }
+}
+
+/// The word pairs, read once per process.
+fn word_pairs() -> &'static WordPairs {
+    static PAIRS: OnceLock<WordPairs> = OnceLock::new();
+    PAIRS.get_or_init(|| WordPairs::from_table(&table("URNSCAN_HTR_WORD_PAIRS", WORD_PAIRS)))
+}
+
 /// The French character model, read once per process from Debian's word list and the
 /// built-in word counts; None (the network's best path alone) where the list is not
 /// installed.
@@ -112,19 +138,7 @@ fn char_model() -> Option<&'static CharModel> {
     static MODEL: OnceLock<Option<CharModel>> = OnceLock::new();
     MODEL
         .get_or_init(|| {
-            let counts = match std::env::var("URNSCAN_HTR_WORD_COUNTS") {
-                // A measuring switch (docs/development.md): a path that cannot be read must
-                // not pass silently for "no counts".
-                Ok(path) => {
-                    std::borrow::Cow::Owned(std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                        eprintln!(
-                        "urnscan: URNSCAN_HTR_WORD_COUNTS {path}: {e}; reading without word counts"
-                    );
-                        String::new()
-                    }))
-                }
-                Err(_) => std::borrow::Cow::Borrowed(WORD_COUNTS),
-            };
+            let counts = table("URNSCAN_HTR_WORD_COUNTS", WORD_COUNTS);
             CharModel::load(std::path::Path::new(DEBIAN_WORD_LIST), &[], &counts).ok()
         })
         .as_ref()
@@ -195,7 +209,7 @@ impl HtrEngine {
         // The confidences stay the network's own (its best path): the character model
         // chooses between readings, it does not make the network surer of them.
         let text = match self.lexicon {
-            Some(lm) => beam_search(logp, charset, lm),
+            Some(lm) => beam_search(logp, charset, lm, word_pairs()),
             None => greedy,
         };
         Ok(OcrText {
@@ -251,7 +265,12 @@ fn best_path(logp: NdTensorView<f32, 2>, charset: &[String]) -> (String, Vec<i32
 }
 
 /// CTC prefix beam search, each hypothesis scored by the network and the character model.
-fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -> String {
+fn beam_search(
+    logp: NdTensorView<f32, 2>,
+    charset: &[String],
+    lm: &CharModel,
+    pairs: &WordPairs,
+) -> String {
     use std::collections::HashMap;
     let chars: Vec<char> = charset
         .iter()
@@ -269,22 +288,20 @@ fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -
     };
     // The character model's score of `next` after `prefix` (class indices).
     let lm_step = |prefix: &[u16], next: char| -> f32 {
-        let word: Vec<char> = prefix
-            .iter()
-            .rev()
-            .map(|&k| chars[k as usize - 1])
-            .take_while(|c| c.is_alphabetic())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let (word, before) = last_two_words(prefix, &chars);
         if next.is_alphabetic() {
             LM_WEIGHT * lm.ln_prob(&word, next) + CHAR_BONUS
         } else {
             let end = if word.is_empty() {
                 0.0
             } else {
-                lm.ln_prob(&word, ' ') + if lm.knows(&word) { WORD_BONUS } else { 0.0 }
+                lm.ln_prob(&word, ' ')
+                    + if lm.knows(&word) { WORD_BONUS } else { 0.0 }
+                    + if before.is_empty() {
+                        0.0
+                    } else {
+                        PAIR_WEIGHT * pairs.lift(&before, &word)
+                    }
             };
             let own = if next == ' ' { 0.0 } else { NON_LETTER_LN_PROB };
             LM_WEIGHT * (end + own) + CHAR_BONUS
@@ -370,6 +387,33 @@ fn beam_search(logp: NdTensorView<f32, 2>, charset: &[String], lm: &CharModel) -
         .to_string()
 }
 
+/// The letters of the word at the end of `prefix` (class indices), and those of the word
+/// before it where only spaces, apostrophes or hyphens part the two (as
+/// scripts/train/words.py pairs them); empty where there is none.
+fn last_two_words(prefix: &[u16], chars: &[char]) -> (Vec<char>, Vec<char>) {
+    let mut rev = prefix
+        .iter()
+        .rev()
+        .map(|&k| chars[k as usize - 1])
+        .peekable();
+    let mut take = |keep: fn(char) -> bool| {
+        let mut run = Vec::new();
+        while let Some(c) = rev.next_if(|&c| keep(c)) {
+            run.push(c);
+        }
+        run.reverse();
+        run
+    };
+    let word = take(char::is_alphabetic);
+    let joins = take(|c| matches!(c, ' ' | '\'' | '-'));
+    let before = if word.is_empty() || joins.is_empty() {
+        Vec::new()
+    } else {
+        take(char::is_alphabetic)
+    };
+    (word, before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,6 +426,28 @@ mod tests {
         assert_eq!(model_input(&small).dimensions(), (60, LINE_HEIGHT));
         let thin = GrayImage::from_pixel(1, 80, image::Luma([0]));
         assert_eq!(model_input(&thin).dimensions(), (4, LINE_HEIGHT));
+    }
+
+    #[test]
+    fn the_last_two_words_are_those_parted_only_by_spaces_apostrophes_or_hyphens() {
+        let chars: Vec<char> = "abcdelst' ,".chars().collect();
+        let code = |s: &str| -> Vec<u16> {
+            s.chars()
+                .map(|c| chars.iter().position(|&d| d == c).unwrap() as u16 + 1)
+                .collect()
+        };
+        let words = |s: &str| {
+            let (w, b) = last_two_words(&code(s), &chars);
+            (
+                w.into_iter().collect::<String>(),
+                b.into_iter().collect::<String>(),
+            )
+        };
+        assert_eq!(words("de la"), ("la".into(), "de".into()));
+        assert_eq!(words("c'est"), ("est".into(), "c".into()));
+        assert_eq!(words("de, la"), ("la".into(), String::new()));
+        assert_eq!(words("la "), (String::new(), String::new()));
+        assert_eq!(words("sel"), ("sel".into(), String::new()));
     }
 
     #[test]

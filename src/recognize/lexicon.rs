@@ -5,6 +5,9 @@
 //! that spells French wins, and a reading that ends a word of the list earns a little more;
 //! it never adds a letter the network did not see.
 //!
+//! Beside it, `WordPairs`: how often the training writers write two words one after the
+//! other, so that a word likelier after the word before it ("la" after "de") earns a little.
+//!
 //! Letters are compared in lower case; digits and punctuation are left to the network alone
 //! (a word list says nothing of them) and a space ends a word.
 
@@ -190,6 +193,61 @@ impl CharModel {
     }
 }
 
+/// A pair needs to have been written this often before it lifts a reading: a pair seen once
+/// is as often chance as French.
+const MIN_PAIR_COUNT: u32 = 2;
+
+/// How often words are written one after the other in running text (the training writers'
+/// transcriptions: `first second<TAB>count`, scripts/train/words.py), and so how much
+/// likelier a word is after the word before it than on its own: "la" after "de", "est"
+/// after "c'". Words are runs of letters, in lower case, as the beam search sees them.
+#[derive(Default)]
+pub struct WordPairs {
+    /// (first's hash, second's hash) -> times written together
+    pairs: FxHashMap<(u64, u64), u32>,
+    /// A word's hash -> times it is the first of a pair, and the second.
+    firsts: FxHashMap<u64, u32>,
+    seconds: FxHashMap<u64, u32>,
+    total: u64,
+}
+
+impl WordPairs {
+    /// Reads a `first second<TAB>count` table (every pair, those seen once included: they
+    /// count in how often each word is written); lines of another shape are skipped.
+    pub fn from_table(table: &str) -> WordPairs {
+        let mut pairs = WordPairs::default();
+        for (pair, n) in word_counts(table) {
+            let Some((first, second)) = pair.split_once(' ') else {
+                continue;
+            };
+            let (a, b) = (word_hash(first.chars()), word_hash(second.chars()));
+            *pairs.pairs.entry((a, b)).or_default() += n;
+            *pairs.firsts.entry(a).or_default() += n;
+            *pairs.seconds.entry(b).or_default() += n;
+            pairs.total += n as u64;
+        }
+        pairs
+    }
+
+    /// ln(P(second | first) / P(second)) for a pair written at least `MIN_PAIR_COUNT`
+    /// times, and 0 otherwise (an unseen pair is not made less likely: most pairs of
+    /// anything a citizen writes were never written by the training writers).
+    pub fn lift(&self, first: &[char], second: &[char]) -> f32 {
+        let (a, b) = (
+            word_hash(first.iter().copied()),
+            word_hash(second.iter().copied()),
+        );
+        let Some(&n) = self.pairs.get(&(a, b)) else {
+            return 0.0;
+        };
+        if n < MIN_PAIR_COUNT {
+            return 0.0;
+        }
+        let (fa, sb) = (self.firsts[&a] as f64, self.seconds[&b] as f64);
+        ((n as f64 * self.total as f64 / (fa * sb)).ln() as f32).max(0.0)
+    }
+}
+
 /// The `(word, count)` pairs of a `word<TAB>count` table; lines of another shape are
 /// skipped.
 pub fn word_counts(table: &str) -> impl Iterator<Item = (&str, u32)> {
@@ -226,6 +284,24 @@ mod tests {
         assert!(counted.ln_prob(&d, 'e') > counted.ln_prob(&d, 'è'));
         assert!(counted.knows(&"dès".chars().collect::<Vec<_>>()));
         assert!(!counted.knows(&"zzz".chars().collect::<Vec<_>>()));
+    }
+
+    #[test]
+    fn pairs_written_together_lift_their_second_word_and_others_are_left_alone() {
+        let pairs = WordPairs::from_table("de la\t40\nde le\t2\nà la\t2\nen le\t30\nun x\t1\n");
+        let w = |s: &str| s.chars().collect::<Vec<_>>();
+        // "la" follows "de" more often than it is written at all: lifted.
+        assert!(pairs.lift(&w("de"), &w("la")) > 0.0);
+        assert_eq!(
+            pairs.lift(&w("De"), &w("LA")),
+            pairs.lift(&w("de"), &w("la"))
+        );
+        // Seen less often than chance ("le" is mostly after "en"), once, or never: no lift,
+        // and never a penalty.
+        assert_eq!(pairs.lift(&w("de"), &w("le")), 0.0);
+        assert_eq!(pairs.lift(&w("un"), &w("x")), 0.0);
+        assert_eq!(pairs.lift(&w("la"), &w("de")), 0.0);
+        assert_eq!(WordPairs::from_table("").lift(&w("de"), &w("la")), 0.0);
     }
 
     #[test]
