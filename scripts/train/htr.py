@@ -385,7 +385,8 @@ def main():
         return
 
     # A checkpoint keeps its network's shape; a new run takes --deep.
-    deep = state.get("deep", False) if state else args.deep
+    # (or the start weights' own, once they are deep).
+    deep = state.get("deep", False) if state else bool(args.deep or (start or {}).get("deep"))
 
     if args.export:
         best = torch.load(best_path)
@@ -417,8 +418,6 @@ def main():
     torch.manual_seed(args.seed)
     epoch, best_val, stale = 0, float("inf"), 0
     if start:
-        if start.get("deep", False) and not deep:
-            sys.exit("htr: the start weights are the deep network's; add --deep")
         # Deepening trained weights: the added layers are all that is missing, and they
         # start as the identity.
         missing, unexpected = model.load_state_dict(start["model"], strict=False)
