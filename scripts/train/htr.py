@@ -384,8 +384,7 @@ def main():
         report(args.report, height, lines)
         return
 
-    # A checkpoint keeps its network's shape; a new run takes --deep.
-    # (or the start weights' own, once they are deep).
+    # A checkpoint keeps its network's shape; a new run takes --deep or its start weights'.
     deep = state.get("deep", False) if state else bool(args.deep or (start or {}).get("deep"))
 
     if args.export:

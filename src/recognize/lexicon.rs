@@ -203,48 +203,51 @@ const MIN_PAIR_COUNT: u32 = 2;
 /// after "c'". Words are runs of letters, in lower case, as the beam search sees them.
 #[derive(Default)]
 pub struct WordPairs {
-    /// (first's hash, second's hash) -> times written together
-    pairs: FxHashMap<(u64, u64), u32>,
-    /// A word's hash -> times it is the first of a pair, and the second.
-    firsts: FxHashMap<u64, u32>,
-    seconds: FxHashMap<u64, u32>,
-    total: u64,
+    /// (first's hash, second's hash) -> the pair's lift, for the pairs that have one:
+    /// worked out once when the table is read, since the search asks at every word end.
+    lifts: FxHashMap<(u64, u64), f32>,
 }
 
 impl WordPairs {
     /// Reads a `first second<TAB>count` table (every pair, those seen once included: they
     /// count in how often each word is written); lines of another shape are skipped.
     pub fn from_table(table: &str) -> WordPairs {
-        let mut pairs = WordPairs::default();
+        let mut pairs: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+        let mut firsts: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut seconds: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut total = 0u64;
         for (pair, n) in word_counts(table) {
             let Some((first, second)) = pair.split_once(' ') else {
                 continue;
             };
             let (a, b) = (word_hash(first.chars()), word_hash(second.chars()));
-            *pairs.pairs.entry((a, b)).or_default() += n;
-            *pairs.firsts.entry(a).or_default() += n;
-            *pairs.seconds.entry(b).or_default() += n;
-            pairs.total += n as u64;
+            *pairs.entry((a, b)).or_default() += n;
+            *firsts.entry(a).or_default() += n;
+            *seconds.entry(b).or_default() += n;
+            total += n as u64;
         }
-        pairs
+        let lifts = pairs
+            .into_iter()
+            .filter(|&(_, n)| n >= MIN_PAIR_COUNT)
+            .filter_map(|((a, b), n)| {
+                // ln(P(second | first) / P(second)); the counts are those just summed.
+                let chance = firsts[&a] as f64 * seconds[&b] as f64;
+                let lift = (n as f64 * total as f64 / chance).ln() as f32;
+                (lift > 0.0).then_some(((a, b), lift))
+            })
+            .collect();
+        WordPairs { lifts }
     }
 
     /// ln(P(second | first) / P(second)) for a pair written at least `MIN_PAIR_COUNT`
     /// times, and 0 otherwise (an unseen pair is not made less likely: most pairs of
     /// anything a citizen writes were never written by the training writers).
     pub fn lift(&self, first: &[char], second: &[char]) -> f32 {
-        let (a, b) = (
+        let key = (
             word_hash(first.iter().copied()),
             word_hash(second.iter().copied()),
         );
-        let Some(&n) = self.pairs.get(&(a, b)) else {
-            return 0.0;
-        };
-        if n < MIN_PAIR_COUNT {
-            return 0.0;
-        }
-        let (fa, sb) = (self.firsts[&a] as f64, self.seconds[&b] as f64);
-        ((n as f64 * self.total as f64 / (fa * sb)).ln() as f32).max(0.0)
+        self.lifts.get(&key).copied().unwrap_or(0.0)
     }
 }
 
